@@ -1,0 +1,29 @@
+# Two entry points; each one sets up everything it needs on a fresh machine.
+#   make study   - the whole study on config/config.yaml, locally
+#   make test    - the test suite (what .ci/run calls)
+PY      := .venv/bin/python
+CORES   ?= 2
+STAMP   := .venv/.installed
+
+.PHONY: study test setup report clean
+
+$(STAMP): requirements.txt pyproject.toml
+	python3 -m venv .venv
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
+	touch $@
+
+setup: $(STAMP)
+
+study: $(STAMP)
+	.venv/bin/snakemake --workflow-profile workflow/profiles/default --cores $(CORES)
+
+report: $(STAMP)
+	.venv/bin/snakemake --workflow-profile workflow/profiles/default --report results/report.html
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+clean:
+	rm -rf results .snakemake
