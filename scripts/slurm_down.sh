@@ -86,10 +86,11 @@ stat_field() {
 # Kill what is left of job steps: the sessions of slurmstepd processes whose
 # working directory is in STATE_DIR (slurmstepd outlives slurmd by design).
 kill_stray_steps() {
-  local p pid sids=() sid
+  local p pid sids=() sid cwd
   for p in /proc/[0-9]*; do
     [[ $(cat "$p/comm" 2>/dev/null) == slurmstepd ]] || continue
-    [[ $(readlink "$p/cwd" 2>/dev/null) == "$STATE_DIR"* ]] || continue
+    cwd=$(readlink "$p/cwd" 2>/dev/null) || continue
+    [[ $cwd == "$STATE_DIR" || $cwd == "$STATE_DIR"/* ]] || continue
     sids+=("$(stat_field "${p#/proc/}" 4)")
   done
   (( ${#sids[@]} )) || return 0

@@ -246,8 +246,6 @@ start_munge() {
   wait_for munged "munge credentials" bash -c 'munge -n | unmunge'
 }
 
-db() { mariadb --defaults-file="$DB_CNF" -uroot "$@"; }
-
 start_mariadb() {
   if ! is_running mariadbd; then
     if [[ ! -d $DB_DIR/data/mysql ]]; then
@@ -262,7 +260,7 @@ start_mariadb() {
       </dev/null >>"${OUTFILE[mariadbd]}" 2>&1
   fi
   wait_for mariadbd "MariaDB to answer" mariadb-admin --defaults-file="$DB_CNF" -uroot ping
-  db <<EOF || die "creating the slurm_acct_db database/user failed" mariadbd
+  mariadb --defaults-file="$DB_CNF" -uroot <<EOF || die "creating the slurm_acct_db database/user failed" mariadbd
 CREATE DATABASE IF NOT EXISTS slurm_acct_db;
 CREATE USER IF NOT EXISTS 'slurm'@'localhost' IDENTIFIED BY '$DB_PASS';
 CREATE USER IF NOT EXISTS 'slurm'@'127.0.0.1' IDENTIFIED BY '$DB_PASS';
