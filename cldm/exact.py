@@ -23,7 +23,9 @@ def gaussian_cl_matrix(A: float, B: float) -> np.ndarray:
 
 
 def gaussian_cl_covariance(A: float, B: float) -> np.ndarray:
-    """Covariance of (x, y) under P(x, y): C = M^-1 / 2."""
+    """Covariance of (x, y) under P(x, y): C = M^-1 / 2; for B = 0 CL stays real, <x^2> = 1/2A."""
+    if B == 0:
+        return np.diag([1 / (2 * A), 0.0])
     return np.linalg.inv(gaussian_cl_matrix(A, B)) / 2
 
 

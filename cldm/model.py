@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from cldm.sde import VESDE
@@ -21,19 +22,20 @@ class GaussianFourierProjection(nn.Module):
 
 
 class ScoreNet(nn.Module):
-    """Score of the noised, standardised data u = (x - mean) / std at VE time t.
+    """Score of the noised, whitened data u = L^-1 (x - mean) at VE time t, C = L L^T the data covariance.
 
-    s_theta(u, t) = -u / (1 + sigma^2) + F(u / sqrt(1 + sigma^2), ln(sigma)/4) / (sigma sqrt(1 + sigma^2)),
-    the exact score of unit-variance Gaussian data plus a learned MLP correction F
-    (EDM preconditioning with sigma_data = 1). F: hidden layers with LeakyReLU, each fed the
-    Gaussian-Fourier embedding of the noise level through its own linear map.
+    s_theta(u, t) = -u / (1 + sigma^2) + F(u / sqrt(1 + sigma^2), e(t)) / (sigma sqrt(1 + sigma^2)),
+    the exact score of unit-variance Gaussian data plus a learned correction F (EDM
+    preconditioning with sigma_data = 1). F is an MLP with LeakyReLU on the input concatenated
+    with e(t), the Gaussian-Fourier embedding of ln(sigma(t))/4. A scalar t (one noise level for
+    the whole batch, as in sampling) embeds once and broadcasts.
     """
 
     def __init__(
         self,
         sde: VESDE,
         mean: torch.Tensor,
-        std: torch.Tensor,
+        chol: torch.Tensor,
         hidden: tuple[int, ...] = (64, 64, 64),
         embed_dim: int = 128,
         embed_scale: float = 4.0,
@@ -41,30 +43,32 @@ class ScoreNet(nn.Module):
         super().__init__()
         self.sde = sde
         self.register_buffer("mean", torch.as_tensor(mean, dtype=torch.float32))
-        self.register_buffer("std", torch.as_tensor(std, dtype=torch.float32))
-        dim = self.mean.numel()
-        self.embed = nn.Sequential(GaussianFourierProjection(embed_dim, embed_scale), nn.Linear(embed_dim, embed_dim))
-        widths = (dim, *hidden)
+        self.register_buffer("chol", torch.as_tensor(chol, dtype=torch.float32))
+        self.dim = self.mean.numel()
+        self.embed = GaussianFourierProjection(embed_dim, embed_scale)
+        widths = (self.dim + embed_dim, *hidden)
         self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(widths[:-1], widths[1:]))
-        self.dense = nn.ModuleList(nn.Linear(embed_dim, b) for b in hidden)
-        self.out = nn.Linear(hidden[-1], dim)
+        self.out = nn.Linear(hidden[-1], self.dim)
         self.act = nn.LeakyReLU(0.2)
 
     def forward(self, u: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-        sigma = self.sde.sigma(t)[:, None]
+        sigma = self.sde.sigma(t).reshape(-1, 1)
         scale = torch.sqrt(1 + sigma**2)
-        emb = self.act(self.embed(torch.log(sigma[:, 0]) / 4))
-        h = u / scale
-        for layer, dense in zip(self.layers, self.dense):
-            h = self.act(layer(h) + dense(emb))
+        first, *rest = self.layers
+        w_u, w_e = first.weight.split([self.dim, first.in_features - self.dim], dim=1)
+        h = self.act(F.linear(u / scale, w_u) + F.linear(self.embed(torch.log(sigma[:, 0]) / 4), w_e, first.bias))
+        for layer in rest:
+            h = self.act(layer(h))
         return -u / scale**2 + self.out(h) / (sigma * scale)
 
     def standardize(self, x: torch.Tensor) -> torch.Tensor:
-        return (x - self.mean) / self.std
+        """u = L^-1 (x - mean), row-wise."""
+        return torch.linalg.solve_triangular(self.chol, (x - self.mean).T, upper=False).T
 
     def destandardize(self, u: torch.Tensor) -> torch.Tensor:
-        return u * self.std + self.mean
+        return u @ self.chol.T + self.mean
 
     def data_score(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-        """Score in the data coordinates (x, y): grad_x log p_t = s_theta(u, t) / std."""
-        return self(self.standardize(x), t) / self.std
+        """Score in the data coordinates (x, y): grad_x log p_t = L^-T s_theta(u, t)."""
+        s = self(self.standardize(x), t)
+        return torch.linalg.solve_triangular(self.chol.T, s.T, upper=True).T

@@ -9,6 +9,7 @@ import torch
 from cldm.sde import VESDE
 
 Score = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+"""s(x, t): x of shape (N, d), t a 0-dim tensor (one time for the whole batch)."""
 
 
 def euler_maruyama(score: Score, sde: VESDE, x: torch.Tensor, steps: int, gen: torch.Generator, t_eps: float = 1e-5) -> torch.Tensor:
@@ -17,24 +18,24 @@ def euler_maruyama(score: Score, sde: VESDE, x: torch.Tensor, steps: int, gen: t
     ts = torch.linspace(1.0, t_eps, steps + 1)
     for t, t_next in zip(ts[:-1], ts[1:]):
         dt, g = t - t_next, sde.g(t)
-        x = x + g**2 * score(x, t.expand(len(x))) * dt + g * dt.sqrt() * torch.randn(x.shape, generator=gen)
-    return x + sde.sigma(ts[-1]) ** 2 * score(x, ts[-1].expand(len(x)))
+        x = x + g**2 * score(x, t) * dt + g * dt.sqrt() * torch.randn(x.shape, generator=gen)
+    return x + sde.sigma(ts[-1]) ** 2 * score(x, ts[-1])
 
 
 def predictor_corrector(
-    score: Score, sde: VESDE, x: torch.Tensor, steps: int, gen: torch.Generator, snr: float = 0.16, t_eps: float = 1e-5
+    score: Score, sde: VESDE, x: torch.Tensor, steps: int, gen: torch.Generator, snr: float = 0.05, t_eps: float = 1e-5
 ) -> torch.Tensor:
     """Euler-Maruyama predictor + one Langevin corrector per step, step size 2 (snr |z| / |s|)^2
     (Song et al. 2021), then Tweedie denoising. NFE = 2 steps + 1."""
     ts = torch.linspace(1.0, t_eps, steps + 1)
     for t, t_next in zip(ts[:-1], ts[1:]):
         z = torch.randn(x.shape, generator=gen)
-        s = score(x, t.expand(len(x)))
+        s = score(x, t)
         eps = 2 * (snr * z.norm(dim=1).mean() / s.norm(dim=1).mean()) ** 2
         x = x + eps * s + (2 * eps).sqrt() * z
         dt, g = t - t_next, sde.g(t)
-        x = x + g**2 * score(x, t.expand(len(x))) * dt + g * dt.sqrt() * torch.randn(x.shape, generator=gen)
-    return x + sde.sigma(ts[-1]) ** 2 * score(x, ts[-1].expand(len(x)))
+        x = x + g**2 * score(x, t) * dt + g * dt.sqrt() * torch.randn(x.shape, generator=gen)
+    return x + sde.sigma(ts[-1]) ** 2 * score(x, ts[-1])
 
 
 def sigma_grid(sigma_max: float, sigma_min: float, steps: int, rho: float = 7.0) -> torch.Tensor:
@@ -64,7 +65,7 @@ def heun(
     gamma = min(churn / steps, 2**0.5 - 1)
 
     def slope(x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
-        return -sigma * score(x, sde.t_of_sigma(sigma).expand(len(x)))
+        return -sigma * score(x, sde.t_of_sigma(sigma))
 
     for s, s_next in zip(sigmas[:-1], sigmas[1:]):
         if gamma > 0:

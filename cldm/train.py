@@ -28,6 +28,9 @@ class TrainConfig:
     warmup: int = 500
     ema: float = 0.999
     t_eps: float = 1e-5
+    noise: str = "lognormal"
+    p_mean: float = -1.2
+    p_std: float = 1.2
     log_every: int = 200
     checkpoint_every: int = 2000
     max_loss: float = 1e3
@@ -44,6 +47,15 @@ def dsm_loss(model: ScoreNet, u: torch.Tensor, t: torch.Tensor, noise: torch.Ten
     return ((sigma * model(u + sigma * noise, t) + noise) ** 2).sum(dim=1).mean()
 
 
+def sample_t(n: int, sde: VESDE, cfg: TrainConfig, gen: torch.Generator) -> torch.Tensor:
+    """Training times: t ~ U(t_eps, 1), or (noise = 'lognormal') ln sigma(t) ~ N(p_mean, p_std^2)
+    clipped to [sigma(t_eps), sigma(1)], which puts the effort where the data has structure (EDM)."""
+    if cfg.noise == "uniform":
+        return torch.rand(n, generator=gen) * (1 - cfg.t_eps) + cfg.t_eps
+    sigma = torch.exp(cfg.p_mean + cfg.p_std * torch.randn(n, generator=gen))
+    return sde.t_of_sigma(sigma).clamp(cfg.t_eps, 1.0)
+
+
 def lr_factor(step: int, cfg: TrainConfig) -> float:
     """Linear warm-up, then cosine decay to zero."""
     if step < cfg.warmup:
@@ -51,17 +63,11 @@ def lr_factor(step: int, cfg: TrainConfig) -> float:
     return 0.5 * (1 + math.cos(math.pi * (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup)))
 
 
-def _ema_update(ema: ScoreNet, model: ScoreNet, decay: float) -> None:
-    with torch.no_grad():
-        for pe, p in zip(ema.parameters(), model.parameters()):
-            pe.lerp_(p, 1 - decay)
-
-
 def _fixed_batches(data: torch.Tensor, cfg: TrainConfig, gen: torch.Generator, n: int = 4) -> list[tuple]:
     """Validation batches with fixed t and noise, so successive losses are comparable."""
     batches = []
     for chunk in data[: n * cfg.batch_size].split(cfg.batch_size):
-        t = torch.rand(len(chunk), generator=gen) * (1 - cfg.t_eps) + cfg.t_eps
+        t = sample_t(len(chunk), VESDE(cfg.alpha), cfg, gen)
         batches.append((chunk, t, torch.randn(chunk.shape, generator=gen)))
     return batches
 
@@ -84,13 +90,14 @@ def train(
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
     x = torch.as_tensor(train_x, dtype=torch.float32)
-    mean, std = x.mean(0), x.std(0)
-    model = ScoreNet(VESDE(cfg.alpha), mean, std, cfg.hidden, cfg.embed_dim, cfg.embed_scale)
+    mean, chol = x.mean(0), torch.linalg.cholesky(torch.cov(x.T))
+    model = ScoreNet(VESDE(cfg.alpha), mean, chol, cfg.hidden, cfg.embed_dim, cfg.embed_scale)
     u, u_val = model.standardize(x), model.standardize(torch.as_tensor(val_x, dtype=torch.float32))
     ema = copy.deepcopy(model).requires_grad_(False)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_factor(s, cfg))
     val_batches = _fixed_batches(u_val, cfg, torch.Generator().manual_seed(seed + 1))
+    ema_update = torch.optim.swa_utils.get_ema_multi_avg_fn(cfg.ema)
     log: list[dict] = []
     step, running = 0, []
     if resume_path and os.path.exists(resume_path):
@@ -105,7 +112,7 @@ def train(
     bar = tqdm(total=cfg.steps, initial=step, desc="training steps", disable=not progress, mininterval=5)
     while step < cfg.steps:
         idx = torch.randint(len(u), (cfg.batch_size,), generator=gen)
-        t = torch.rand(cfg.batch_size, generator=gen) * (1 - cfg.t_eps) + cfg.t_eps
+        t = sample_t(cfg.batch_size, model.sde, cfg, gen)
         loss = dsm_loss(model, u[idx], t, torch.randn(cfg.batch_size, u.shape[1], generator=gen))
         if not torch.isfinite(loss) or loss.item() > cfg.max_loss:
             raise CldmError(f"training diverged at step {step}: loss = {loss.item():.4g} (limit {cfg.max_loss:g})")
@@ -113,7 +120,7 @@ def train(
         loss.backward()
         opt.step()
         sched.step()
-        _ema_update(ema, model, cfg.ema)
+        ema_update(list(ema.parameters()), list(model.parameters()), step)
         running.append(loss.item())
         step += 1
         bar.update()
@@ -151,7 +158,7 @@ def load_model(path: str) -> ScoreNet:
         ckpt = torch.load(path, weights_only=True)
         cfg = TrainConfig.from_dict(ckpt["config"])
         sd = ckpt["state_dict"]
-        model = ScoreNet(VESDE(cfg.alpha), sd["mean"], sd["std"], cfg.hidden, cfg.embed_dim, cfg.embed_scale)
+        model = ScoreNet(VESDE(cfg.alpha), sd["mean"], sd["chol"], cfg.hidden, cfg.embed_dim, cfg.embed_scale)
         model.load_state_dict(sd)
     except Exception as err:  # noqa: BLE001 - any failure here means a bad file
         raise CldmError(f"cannot load score model {path}: {err}") from err

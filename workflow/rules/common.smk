@@ -1,8 +1,8 @@
 import re
 
-from snakemake.utils import validate
+from cldm.config import validate
 
-validate(config, "../schemas/config.schema.yaml")
+validate(config, workflow.source_path("../schemas/config.schema.yaml"))
 
 POINTS = list(config["points"])
 STAGES = ("langevin", "training", "sampling")

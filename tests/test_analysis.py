@@ -1,0 +1,71 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from cldm.analysis import moment_tables, pulls
+from cldm.quality import dm_quality, sliced_wasserstein
+from cldm.split import held_out, member_chains
+from cldm.tables import DAGGER, point_table, to_latex, to_markdown
+
+GAUSS = dict(model="gaussian", A=1.0, B=1.0)
+
+
+def gaussian_z(shape, seed):
+    rng = np.random.default_rng(seed)
+    xy = rng.multivariate_normal([0, 0], [[0.75, -0.25], [-0.25, 0.25]], size=shape)
+    return xy[..., 0] + 1j * xy[..., 1]
+
+
+@pytest.fixture(scope="module")
+def tables():
+    z_dm = gaussian_z(40_000, 2)
+    return moment_tables(GAUSS, gaussian_z((32, 500), 1), z_dm, np.repeat(np.arange(4), 10_000))
+
+
+def test_moment_table_contract(tables):
+    table, budget = tables
+    assert list(table.columns) == ["n", "estimator", "re", "re_err", "im", "im_err"]
+    assert sorted(set(table.estimator)) == ["CL", "DM", "exact"]
+    assert sorted(table.n.unique()) == list(range(1, 9))
+    assert set(budget.columns) >= {"err_within", "err_between", "tau_int"}
+
+
+def test_exact_gaussian_samples_have_small_pulls(tables):
+    table, _ = tables
+    for est in ("CL", "DM"):
+        p = pulls(table, est)
+        assert (p.abs() < 4).all().all(), p  # independent draws from the exact distribution
+
+
+def test_split_is_disjoint_and_covers_the_chains():
+    shares = [member_chains(100, 4, k, 0.1) for k in range(4)]
+    everything = np.concatenate([np.concatenate(s) for s in shares])
+    assert sorted(everything) == list(range(100))
+    assert len(held_out(100, 4, 0.1)) == sum(len(s[1]) for s in shares)
+    with pytest.raises(ValueError, match="too few"):
+        member_chains(3, 4, 3, 0.1)
+
+
+def test_sliced_wasserstein():
+    a = np.random.default_rng(0).standard_normal((20000, 2))
+    assert sliced_wasserstein(a, a) == 0
+    shifted = sliced_wasserstein(a, a + [0.5, 0])  # mean |cos theta| over directions = 2/pi
+    assert shifted == pytest.approx(0.5 * 2 / np.pi, rel=0.02)
+
+
+def test_quality_of_an_exact_sampler():
+    q = dm_quality(gaussian_z((64, 500), 3), gaussian_z(100_000, 4), None, seed=0)
+    assert q["ratio"] < 1.5 and q["dm_fraction_outside_strip"] is None
+
+
+def test_tables_mark_untrusted_points(tables):
+    table, _ = tables
+    good = point_table("g", "gaussian", table, True)
+    bad = point_table("q", "quartic", table, False)
+    assert list(good.quantity) == ["<z^2>", "<z^4>", "<z^6>", "<z^8>"]
+    assert list(bad.quantity) == ["<z^2>/2", "<z^4>/4", "<z^6>/6", "<z^8>/8"]
+    assert DAGGER not in good.CL.iloc[0] and DAGGER in bad.CL.iloc[0] and DAGGER in bad.DM.iloc[0]
+    both = pd.concat([good, bad])
+    md = to_markdown(both, {"g": "G", "q": "Q"}, "note")
+    assert "| <z^2> | 0.500000 - 0.500000i |" in md and md.endswith("note")
+    assert r"\begin{tabular}" in to_latex(both, {"g": "G", "q": "Q"}, "")

@@ -1,0 +1,127 @@
+import numpy as np
+import pytest
+import torch
+
+import cldm.train as train_mod
+from cldm import CldmError
+from cldm.exact import gaussian_cl_covariance
+from cldm.sample import SAMPLERS, generate
+from cldm.sde import VESDE
+from cldm.stats import moments
+from cldm.train import TrainConfig, load_model, save_model, train
+
+from helpers import pull_report
+
+C = gaussian_cl_covariance(1, 1)  # the CL distribution of the Gaussian model, sigma = 1 + i
+SMALL = TrainConfig(steps=60, batch_size=128, warmup=10, log_every=20, checkpoint_every=20)
+
+
+def gaussian_data(n: int, seed: int) -> np.ndarray:
+    return np.random.default_rng(seed).multivariate_normal([0, 0], C, size=n)
+
+
+def covariance_rows(x: np.ndarray, label: str) -> list[tuple]:
+    """Sample covariance entries against C with their errors: Var(x_i x_j) = C_ii C_jj + C_ij^2."""
+    n = len(x)
+    return [(f"{label} C[{i}{j}]", np.mean(x[:, i] * x[:, j]), C[i, j], np.sqrt((C[i, i] * C[j, j] + C[i, j] ** 2) / n))
+            for i, j in [(0, 0), (1, 1), (0, 1)]]
+
+
+def test_vesde_marginal_std_and_its_inverse():
+    sde = VESDE(25.0)
+    t = torch.tensor([1e-4, 0.3, 1.0], dtype=torch.float64)
+    assert torch.allclose(sde.sigma(t) ** 2, (25.0 ** (2 * t) - 1) / (2 * np.log(25.0)))
+    assert torch.allclose(sde.t_of_sigma(sde.sigma(t)), t)
+
+
+@pytest.mark.parametrize("sampler, steps", [("heun", 40), ("em", 300), ("pc", 300)])
+def test_sampler_with_the_exact_gaussian_score(sampler, steps):
+    """The solver alone (no network): the exact score -(C + sigma^2)^-1 x must give covariance C."""
+    sde, cov = VESDE(25.0), torch.tensor(C, dtype=torch.float32)
+
+    def score(x, t):
+        return -x @ torch.linalg.inv(cov + sde.sigma(t) ** 2 * torch.eye(2))
+
+    x = generate(score, sde, 100_000, 2, sampler, steps, seed=1).double().numpy()
+    rows = covariance_rows(x, sampler)
+    assert all(abs(v - e) < 3 * s for _, v, e, s in rows), pull_report(rows)
+
+
+def test_all_samplers_registered():
+    assert set(SAMPLERS) == {"em", "pc", "heun"}
+
+
+@pytest.fixture(scope="module")
+def gaussian_model():
+    data = gaussian_data(200_000, 0)
+    cfg = TrainConfig(steps=3000, batch_size=512, warmup=200, log_every=500)
+    model, log = train(data[:180_000], data[180_000:], cfg, seed=1)
+    return model, log, data[:180_000]
+
+
+def test_trained_model_reproduces_gaussian_z2(gaussian_model):
+    """<z^2> = 0.5 - 0.5i: DM statistical error and the training data's error combined."""
+    model, log, data = gaussian_model
+    u = generate(model, model.sde, 50_000, 2, "heun", 30, seed=2)
+    xy = model.destandardize(u).double().numpy()
+    dm = moments(xy[:, 0] + 1j * xy[:, 1], 2, iid=True)[1]
+    cl = moments(data[:, 0] + 1j * data[:, 1], 2, iid=True)[1]
+    rows = [("Re<z^2>", dm["re"], 0.5, np.hypot(dm["re_err"], cl["re_err"])),
+            ("Im<z^2>", dm["im"], -0.5, np.hypot(dm["im_err"], cl["im_err"]))]
+    assert all(abs(v - e) < 3 * s for _, v, e, s in rows), pull_report(rows)
+    assert log[-1]["val_loss"] < log[0]["val_loss"]
+
+
+def test_checkpoint_round_trip(gaussian_model, tmp_path):
+    model, _, _ = gaussian_model
+    path = str(tmp_path / "m.pt")
+    save_model(model, TrainConfig(steps=3000, batch_size=512, warmup=200, log_every=500), path, {"seed": 1})
+    loaded = load_model(path)
+    x, t = torch.randn(100, 2), torch.rand(100)
+    assert torch.equal(model(x, t), loaded(x, t))
+
+
+def test_corrupt_checkpoint_names_the_file(tmp_path):
+    path = tmp_path / "broken.pt"
+    path.write_bytes(b"not a checkpoint")
+    with pytest.raises(CldmError, match="broken.pt"):
+        load_model(str(path))
+
+
+def state(model) -> dict:
+    return {k: v.clone() for k, v in model.state_dict().items()}
+
+
+def test_same_seed_same_model():
+    data = gaussian_data(5000, 3)
+    a, _ = train(data[:4000], data[4000:], SMALL, seed=7)
+    b, _ = train(data[:4000], data[4000:], SMALL, seed=7)
+    c, _ = train(data[:4000], data[4000:], SMALL, seed=8)
+    assert all(torch.equal(v, state(b)[k]) for k, v in state(a).items())
+    assert not all(torch.equal(v, state(c)[k]) for k, v in state(a).items())
+
+
+def test_resume_after_interruption_gives_the_same_model(tmp_path, monkeypatch):
+    data = gaussian_data(5000, 3)
+    whole, whole_log = train(data[:4000], data[4000:], SMALL, seed=7)
+    resume = str(tmp_path / "resume.pt")
+    save = train_mod._save_resume
+
+    def save_then_die(*args):
+        save(*args)
+        if args[6] == 40:  # step
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(train_mod, "_save_resume", save_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        train(data[:4000], data[4000:], SMALL, seed=7, resume_path=resume, fingerprint="f")
+    monkeypatch.setattr(train_mod, "_save_resume", save)
+    resumed, resumed_log = train(data[:4000], data[4000:], SMALL, seed=7, resume_path=resume, fingerprint="f")
+    assert all(torch.equal(v, state(resumed)[k]) for k, v in state(whole).items())
+    assert resumed_log == whole_log
+
+
+def test_divergent_training_stops_with_a_message():
+    data = gaussian_data(5000, 3)
+    with pytest.raises(CldmError, match="training diverged at step"):
+        train(data[:4000], data[4000:], TrainConfig(steps=50, batch_size=128, lr=1e4, warmup=1, max_loss=5.0), seed=1)

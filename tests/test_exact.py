@@ -1,0 +1,50 @@
+import numpy as np
+import pytest
+
+from cldm.exact import (
+    exact_moments,
+    gaussian_cl_covariance,
+    gaussian_moment,
+    quartic_moment_quad,
+    quartic_moments,
+    strip_bounds,
+)
+
+# The study's reference numbers, <z^n>/n at sigma = 1 + i, lambda = 1.
+QUARTIC_REF = {2: 0.214071 - 0.074005j, 4: 0.105962 - 0.070033j, 6: 0.096741 - 0.097958j, 8: 0.118881 - 0.174170j}
+GAUSSIAN_REF = {2: 0.5 - 0.5j, 4: -1.5j, 6: -3.75 - 3.75j, 8: -26.25}
+
+
+def test_quartic_reference_numbers():
+    m = quartic_moments(1 + 1j, 1.0)
+    for n, ref in QUARTIC_REF.items():
+        assert abs(m[n] / n - ref) < 1e-6
+
+
+@pytest.mark.parametrize("sigma, lam", [(1 + 1j, 1.0), (1 + 2j, 1.0), (0.5 - 0.3j, 2.0), (2 + 0j, 0.1)])
+def test_bessel_moments_agree_with_quadrature(sigma, lam):
+    m = quartic_moments(sigma, lam)
+    for n in (2, 4, 6, 8):
+        assert abs(m[n] - quartic_moment_quad(sigma, lam, n)) < 1e-9 * max(1, abs(m[n]))
+    assert m[1] == m[3] == 0
+
+
+def test_gaussian_moments():
+    for n, ref in GAUSSIAN_REF.items():
+        assert abs(gaussian_moment(1 + 1j, n) - ref) < 1e-12
+    assert exact_moments("gaussian", 1, 1)[5] == 0
+
+
+def test_gaussian_cl_distribution_covariance():
+    np.testing.assert_allclose(gaussian_cl_covariance(1, 1), [[0.75, -0.25], [-0.25, 0.25]], atol=1e-14)
+    # <z^2> = <x^2> - <y^2> + 2i<xy> must equal 1/sigma for any A > 0, B != 0
+    for A, B in [(1, 1), (2, -0.5), (0.3, 3)]:
+        c = gaussian_cl_covariance(A, B)
+        assert abs(c[0, 0] - c[1, 1] + 2j * c[0, 1] - 1 / complex(A, B)) < 1e-12
+
+
+def test_strip_bounds():
+    ym, yp = strip_bounds(1, 1, 1)
+    assert ym == pytest.approx(np.sqrt(0.5 * (1 - np.sqrt(2 / 3))))
+    assert yp == pytest.approx(np.sqrt(0.5 * (1 + np.sqrt(2 / 3))))
+    assert strip_bounds(1, 2, 1) is None  # B^2 >= 3A^2

@@ -1,0 +1,79 @@
+import numpy as np
+import pytest
+
+from cldm.stats import format_complex, format_value, mean_error, moments, random_effects, tau_int
+
+
+def ar1(phi: float, shape: tuple[int, int], seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    e = rng.standard_normal(shape)
+    x = np.empty(shape)
+    x[:, 0] = e[:, 0] / np.sqrt(1 - phi**2)
+    for t in range(1, shape[1]):
+        x[:, t] = phi * x[:, t - 1] + e[:, t]
+    return x
+
+
+def test_tau_int_of_ar1_process():
+    phi = 0.8
+    exact = (1 + phi) / (2 * (1 - phi))  # 4.5
+    assert tau_int(ar1(phi, (64, 4000), 1)) == pytest.approx(exact, rel=0.1)
+    assert tau_int(np.random.default_rng(2).standard_normal((8, 5000))) == pytest.approx(0.5, abs=0.05)
+
+
+def test_error_accounts_for_autocorrelation():
+    """Across independent replicas, the spread of the mean matches the quoted error."""
+    means, errs = zip(*[mean_error(ar1(0.9, (16, 2000), s))[:2] for s in range(40)])
+    ratio = np.std(means) / np.mean(errs)
+    assert 0.75 < ratio < 1.3  # chi distribution with 39 dof: ratio within ~ +-0.2 at 3 sigma
+
+
+def test_iid_moments():
+    z = np.random.default_rng(3).standard_normal(100000) * (1 + 0.5j)
+    m = moments(z, 4, iid=True)
+    assert [r["n"] for r in m] == [1, 2, 3, 4]
+    assert abs(m[1]["re"] - 0.75) < 3 * m[1]["re_err"]
+
+
+def test_random_effects_without_spread_is_inverse_variance_mean():
+    r = random_effects(np.array([1.0, 1.0, 1.0]), np.array([0.1, 0.2, 0.2]))
+    assert r["tau"] == 0 and r["mean"] == pytest.approx(1.0)
+    assert r["err"] == pytest.approx(1 / np.sqrt(100 + 25 + 25)) == pytest.approx(r["err_within"])
+
+
+def test_random_effects_matches_dersimonian_laird_by_hand():
+    y, s = np.array([0.0, 1.0, 3.0]), np.array([0.5, 0.5, 1.0])
+    w = 1 / s**2
+    yw = (w * y).sum() / w.sum()
+    q = (w * (y - yw) ** 2).sum()
+    tau2 = (q - 2) / (w.sum() - (w**2).sum() / w.sum())
+    wr = 1 / (s**2 + tau2)
+    r = random_effects(y, s)
+    assert r["tau"] == pytest.approx(np.sqrt(tau2))
+    assert r["mean"] == pytest.approx((wr * y).sum() / wr.sum())
+    assert r["err"] == pytest.approx(1 / np.sqrt(wr.sum()))
+    assert r["err"] > r["err_within"]
+
+
+def test_random_effects_coverage_on_synthetic_ensembles():
+    """Members with a true between-model spread: the pooled error covers the truth ~68% of the time."""
+    rng = np.random.default_rng(4)
+    k, s, spread, hits = 8, 0.1, 0.3, 0
+    for _ in range(2000):
+        y = rng.normal(0, spread, k) + rng.normal(0, s, k)
+        r = random_effects(y, np.full(k, s))
+        hits += abs(r["mean"]) < r["err"]
+    assert 0.6 < hits / 2000 < 0.75  # nominal 0.68, DL with K = 8 is slightly anti-conservative
+
+
+@pytest.mark.parametrize(
+    "value, err, text",
+    [(0.21341, 0.00031, "0.2134(3)"), (0.4259, 0.0006, "0.4259(6)"), (1.234, 0.96, "1(1)"), (12.3, 3.2, "12(3)"),
+     (0.5, 0.0, "0.500000"), (-0.07401, 0.000096, "-0.0740(1)")],
+)
+def test_format_value(value, err, text):
+    assert format_value(value, err) == text
+
+
+def test_format_complex():
+    assert format_complex(0.2134, 3e-4, -0.074, 1e-4) == "0.2134(3) - 0.0740(1)i"

@@ -1,0 +1,54 @@
+"""Run the workflow in a scratch copy of the repository."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
+COPIED = ("Snakefile", "workflow", "scripts", "config", "cldm")
+
+
+def scratch_copy(dest: Path) -> Path:
+    """The workflow's files (not results) in `dest`; its rules import the copied library."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in COPIED:
+        src = REPO / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(src, dest / name)
+    return dest
+
+
+def snakemake(workdir: Path, *args: str, check: bool = True, timeout: int = 600) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(workdir)}
+    proc = subprocess.run([SNAKEMAKE, *args], cwd=workdir, env=env, capture_output=True, text=True, timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}")
+    return proc
+
+
+def toy(workdir: Path, *args: str, **kw) -> subprocess.CompletedProcess:
+    return snakemake(workdir, "--cores", "2", "--configfile", "config/test.yaml", *args, **kw)
+
+
+def planned(workdir: Path, *args: str) -> dict[str, int]:
+    """Jobs a dry run would execute, by rule (without the target rule 'all')."""
+    proc = toy(workdir, "--dry-run", *args)
+    text = proc.stdout + proc.stderr
+    if "Nothing to be done" in text:
+        return {}
+    lines = text[text.index("Job stats:"):].splitlines()[3:]
+    jobs = {}
+    for line in lines:
+        rule, count = line.split()
+        if rule == "total":
+            break
+        jobs[rule] = int(count)
+    jobs.pop("all", None)
+    return jobs
