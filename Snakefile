@@ -19,6 +19,9 @@ include: "workflow/rules/analysis.smk"
 include: "workflow/rules/figures.smk"
 
 
+workflow.localrules("pool", "moments", "quality", "tables", *(f"figure_{f}" for f in FIGURES))  # = `localrules:`; cheap jobs stay on the submit host
+
+
 rule all:
     input:
         study_outputs(),

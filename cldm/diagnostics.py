@@ -32,8 +32,9 @@ def consistency(action: Polynomial, z: np.ndarray, n: int) -> dict:
     return dict(n=n, re=re, re_err=re_err, im=im, im_err=im_err)
 
 
-def step_scan(action: Polynomial, settings: dict, factors: list[float], chains: int, seed: int) -> list[dict]:
-    """<z^2> at step sizes eps * f, each from `chains` fresh chains: the step-size dependence."""
+def step_scan(action: Polynomial, settings: dict, factors: list[float], chains: int, seed: int) -> dict:
+    """<z^2> at step sizes eps * f, each from `chains` fresh chains, and its extrapolation to
+    eps = 0 by a weighted fit a + b eps^p (p = 1 for Euler, 2 for Heun): the step-size dependence."""
     rows = []
     for f in [1.0, *factors]:
         s = {**settings, "chains": chains, "step": settings["step"] * f}
@@ -41,7 +42,20 @@ def step_scan(action: Polynomial, settings: dict, factors: list[float], chains: 
         re, re_err, _ = mean_error((z**2).real)
         im, im_err, _ = mean_error((z**2).imag)
         rows.append(dict(step=s["step"], z2_re=re, z2_re_err=re_err, z2_im=im, z2_im_err=im_err))
-    return rows
+    order = 1 if settings["integrator"] == "euler" else 2
+    fit = {part: _extrapolate([r["step"] ** order for r in rows], [r[f"z2_{part}"] for r in rows],
+                              [r[f"z2_{part}_err"] for r in rows]) for part in ("re", "im")}
+    return dict(order=order, runs=rows, extrapolated={f"z2_{k}": v for k, v in fit.items()})
+
+
+def _extrapolate(h: list[float], y: list[float], err: list[float]) -> dict | None:
+    """Weighted least squares y = a + b h; returns a and its error (None with fewer than 2 runs)."""
+    if len(h) < 2:
+        return None
+    design = np.stack([np.ones(len(h)), h], axis=1) / np.asarray(err)[:, None]
+    cov = np.linalg.inv(design.T @ design)
+    a = (cov @ design.T @ (np.asarray(y) / np.asarray(err)))[0]
+    return dict(value=float(a), err=float(np.sqrt(cov[0, 0])))
 
 
 def simulate_args(s: dict) -> dict:

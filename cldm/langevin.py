@@ -87,7 +87,7 @@ def simulate(
     `samples` states spaced by Langevin time `interval`. Returns shape (chains, samples).
 
     Chains run in groups of CHAIN_GROUP, each group on its own random stream spawned from `seed`
-    (SeedSequence.spawn), so a chain's trajectory does not depend on how many chains run.
+    (SeedSequence.spawn): adding chains adds groups and leaves the complete groups unchanged.
     Raises CldmError naming the chains that ran away (non-finite state).
     """
     if integrator not in STEPS:

@@ -38,7 +38,7 @@ class ScoreNet(nn.Module):
         chol: torch.Tensor,
         hidden: tuple[int, ...] = (64, 64, 64),
         embed_dim: int = 128,
-        embed_scale: float = 4.0,
+        embed_scale: float = 1.0,
     ):
         super().__init__()
         self.sde = sde

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import torch
+from tqdm import tqdm
 
+from cldm import CldmError
 from cldm.sde import VESDE
 
 Score = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
@@ -89,11 +91,17 @@ def nfe(sampler: str, steps: int) -> int:
 
 
 def generate(score: Score, sde: VESDE, n: int, dim: int, sampler: str, steps: int, seed: int, batch: int = 65536, **opts) -> torch.Tensor:
-    """n samples from N(0, sigma_max^2) pushed through `sampler`, in batches, without gradients."""
+    """n samples from N(0, sigma_max^2) pushed through `sampler`, in batches, without gradients.
+
+    Raises CldmError if the sampler produces non-finite values.
+    """
     gen = torch.Generator().manual_seed(seed)
     out = []
     with torch.no_grad():
-        for size in [batch] * (n // batch) + ([n % batch] if n % batch else []):
-            x = sde.sigma_max * torch.randn(size, dim, generator=gen)
-            out.append(SAMPLERS[sampler](score, sde, x, steps, gen, **opts))
+        for size in tqdm([batch] * (n // batch) + ([n % batch] if n % batch else []), desc="sample batches", mininterval=5):
+            x = SAMPLERS[sampler](score, sde, sde.sigma_max * torch.randn(size, dim, generator=gen), steps, gen, **opts)
+            bad = int((~torch.isfinite(x)).any(dim=1).sum())
+            if bad:
+                raise CldmError(f"sampler '{sampler}' produced {bad} non-finite samples of {size}")
+            out.append(x)
     return torch.cat(out)

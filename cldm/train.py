@@ -21,7 +21,7 @@ class TrainConfig:
     alpha: float = 25.0
     hidden: tuple[int, ...] = (64, 64, 64)
     embed_dim: int = 128
-    embed_scale: float = 4.0
+    embed_scale: float = 1.0
     steps: int = 20000
     batch_size: int = 1024
     lr: float = 2e-3
@@ -84,7 +84,8 @@ def train(
     """Train one score model on data points x of shape (N, 2); returns the EMA model and the loss log.
 
     Every `checkpoint_every` steps the full state (weights, EMA, optimiser, RNG, log) is saved to
-    `resume_path`; a later call with the same `fingerprint` resumes from it bit for bit.
+    `resume_path`; a later call with the same `fingerprint` resumes from it bit for bit. The file is
+    removed once training completes.
     Raises CldmError if the loss becomes non-finite or exceeds `max_loss`.
     """
     torch.manual_seed(seed)
@@ -132,6 +133,8 @@ def train(
         if resume_path and (step % cfg.checkpoint_every == 0) and step < cfg.steps:
             _save_resume(resume_path, model, ema, opt, sched, gen, step, log, fingerprint)
     bar.close()
+    if resume_path and os.path.exists(resume_path):
+        os.remove(resume_path)
     return ema, log
 
 

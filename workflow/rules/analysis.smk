@@ -13,6 +13,8 @@ rule moments:
         "results/logs/{point}/moments.log",
     benchmark:
         "results/benchmarks/{point}/moments.tsv"
+    conda:
+        "../envs/cldm.yaml"
     script:
         "../../scripts/moments.py"
 
@@ -33,6 +35,8 @@ rule quality:
         "results/logs/{point}/quality.log",
     benchmark:
         "results/benchmarks/{point}/quality.tsv"
+    conda:
+        "../envs/cldm.yaml"
     script:
         "../../scripts/quality.py"
 
@@ -54,5 +58,7 @@ rule tables:
         "results/logs/tables.log",
     benchmark:
         "results/benchmarks/tables.tsv"
+    conda:
+        "../envs/cldm.yaml"
     script:
         "../../scripts/tables.py"

@@ -5,7 +5,7 @@ from cldm.config import validate
 validate(config, workflow.source_path("../schemas/config.schema.yaml"))
 
 POINTS = list(config["points"])
-STAGES = ("langevin", "training", "sampling")
+FIGURES = ("distributions", "flows", "density", "moments", "loss")
 
 
 wildcard_constraints:
@@ -34,7 +34,11 @@ def members(point):
 
 def lib(*modules):
     """Library modules a rule's script imports: inputs, so editing one reruns its rules."""
-    return [f"cldm/{m}.py" for m in ("__init__", "io", "provenance", *modules)]
+    return [f"cldm/{m}.py" for m in ("__init__", "io", "job", "provenance", *modules)]
+
+
+def figures(point):
+    return expand("results/{point}/figures/{name}.{ext}", point=point, name=FIGURES, ext=("pdf", "png"))
 
 
 def point_outputs(point):

@@ -17,5 +17,7 @@ rule langevin:
         "results/logs/{point}/langevin.log",
     benchmark:
         "results/benchmarks/{point}/langevin.tsv"
+    conda:
+        "../envs/cldm.yaml"
     script:
         "../../scripts/langevin.py"

@@ -16,6 +16,8 @@ rule sample:
         "results/logs/{point}/sample_member{k}.log",
     benchmark:
         "results/benchmarks/{point}/sample_member{k}.tsv"
+    conda:
+        "../envs/cldm.yaml"
     script:
         "../../scripts/sample.py"
 
@@ -31,5 +33,7 @@ rule pool:
         "results/logs/{point}/pool.log",
     benchmark:
         "results/benchmarks/{point}/pool.tsv"
+    conda:
+        "../envs/cldm.yaml"
     script:
         "../../scripts/pool.py"

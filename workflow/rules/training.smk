@@ -18,5 +18,7 @@ rule train:
         "results/logs/{point}/train_member{k}.log",
     benchmark:
         "results/benchmarks/{point}/train_member{k}.tsv"
+    conda:
+        "../envs/cldm.yaml"
     script:
         "../../scripts/train.py"
