@@ -19,7 +19,17 @@ include: "workflow/rules/analysis.smk"
 include: "workflow/rules/figures.smk"
 
 
-workflow.localrules("pool", "moments", "quality", "tables", *(f"figure_{f}" for f in FIGURES))  # = `localrules:`; cheap jobs stay on the submit host
+# cheap aggregate and plotting jobs stay on the submitting host under a cluster executor
+localrules:
+    pool,
+    moments,
+    quality,
+    tables,
+    figure_distributions,
+    figure_flows,
+    figure_density,
+    figure_moments,
+    figure_loss,
 
 
 rule all:

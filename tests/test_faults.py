@@ -62,7 +62,7 @@ def test_cl_runaway_stops_the_job_with_point_stage_and_cause(tmp_path):
     (work / "explode.yaml").write_text(
         "points:\n  quartic: {model: quartic, A: 1.0, B: 1.0, lam: 1.0,"
         " langevin: {integrator: euler, step: 0.5, interval: 0.5, kref: null}}\n")
-    proc = toy(work, "--configfile", "config/test.yaml", "explode.yaml", "results/quartic/cl.npz", check=False)
+    proc = toy(work, "results/quartic/cl.npz", extra=("explode.yaml",), check=False)
     assert proc.returncode != 0
     assert re.search(r"\[langevin\] quartic: CL runaway: chain\(s\) \[\d+", proc.stderr), proc.stderr[-3000:]
     assert not (work / "results/quartic/cl.npz").exists()
@@ -100,10 +100,36 @@ def test_killed_training_job_reruns_alone_and_resumes(toy_study, tmp_path):
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     assert not model.exists()
-    jobs = planned(work, "--rerun-incomplete")
+    jobs = planned(work, flags=("--rerun-incomplete",))
     assert jobs == {"train": 1, "sample": 1, "pool": 1, "moments": 1, "quality": 1, "tables": 1,
                     **{f"figure_{f}": 1 for f in ("distributions", "flows", "density", "moments", "loss")}}
-    toy(work, "--rerun-incomplete")
+    toy(work, flags=("--rerun-incomplete",))
     assert not resume.exists()
     for p in ("gaussian", "quartic"):
         assert (work / "results" / p / "moments.csv").read_bytes() == (toy_study / "results" / p / "moments.csv").read_bytes()
+
+
+class FakeSnakemake:
+    """What cldm.job.run reads from a rule script's `snakemake` object."""
+
+    def __init__(self, log):
+        self.wildcards = {"point": "quartic", "k": "1"}
+        self.log = [str(log)]
+        self.threads = 1
+
+
+@pytest.mark.parametrize("fault, cause", [
+    (CldmError("training diverged at step 7: loss = nan (limit 1000)"), "training diverged at step 7"),
+    (ValueError("unexpected"), "unexpected"),
+])
+def test_a_failing_job_names_point_stage_and_cause(tmp_path, capfd, fault, cause):
+    from cldm import job
+
+    def main(sm):
+        raise fault
+
+    with pytest.raises(SystemExit) as exit_info:
+        job.run(FakeSnakemake(tmp_path / "train.log"), "train", main)
+    assert exit_info.value.code == 1
+    assert f"[train] quartic: {cause}" in capfd.readouterr().err
+    assert f"[train] quartic: {cause}" in (tmp_path / "train.log").read_text()

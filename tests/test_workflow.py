@@ -79,18 +79,18 @@ def write(study, name, text):
 
 def test_changing_a_point_reruns_only_its_chain(study):
     extra = write(study, "extra_point.yaml", "points:\n  quartic: {model: quartic, A: 1.0, B: 0.9, lam: 1.0}\n")
-    assert planned(study, "--configfile", "config/test.yaml", extra) == ONE_POINT
+    assert planned(study, extra=(extra,)) == ONE_POINT
 
 
 def test_changing_training_does_not_rerun_langevin(study):
     extra = write(study, "extra_train.yaml", "training: {lr: 1.0e-3}\n")
-    jobs = planned(study, "--configfile", "config/test.yaml", extra)
+    jobs = planned(study, extra=(extra,))
     assert "langevin" not in jobs and jobs["train"] == 2 * K and jobs["sample"] == 2 * K
 
 
 def test_changing_sampling_does_not_retrain(study):
     extra = write(study, "extra_sample.yaml", "sampling: {steps: 12}\n")
-    jobs = planned(study, "--configfile", "config/test.yaml", extra)
+    jobs = planned(study, extra=(extra,))
     assert "train" not in jobs and "langevin" not in jobs and jobs["sample"] == 2 * K
 
 
@@ -117,9 +117,9 @@ def test_editing_a_library_module_reruns_its_rules(study):
 
 def test_a_new_point_computes_only_the_new_point(study):
     extra = write(study, "extra_new.yaml", "points:\n  q2: {model: quartic, A: 1.0, B: 0.5, lam: 0.5}\n")
-    assert planned(study, "--configfile", "config/test.yaml", extra) == ONE_POINT
+    assert planned(study, extra=(extra,)) == ONE_POINT
     # ...and its files can be built as targets on their own
-    assert planned(study, "--configfile", "config/test.yaml", extra, "results/q2/cl.npz") == {"langevin": 1}
+    assert planned(study, "results/q2/cl.npz", extra=(extra,)) == {"langevin": 1}
 
 
 def test_lint_is_clean(study):

@@ -33,13 +33,15 @@ def snakemake(workdir: Path, *args: str, check: bool = True, timeout: int = 600)
     return proc
 
 
-def toy(workdir: Path, *args: str, **kw) -> subprocess.CompletedProcess:
-    return snakemake(workdir, "--cores", "2", "--configfile", "config/test.yaml", *args, **kw)
+def toy(workdir: Path, *targets: str, flags: tuple = (), extra: tuple = (), **kw) -> subprocess.CompletedProcess:
+    """snakemake TARGETS --cores 2 FLAGS --configfile config/test.yaml EXTRA (targets first: after
+    --configfile they would be read as config files)."""
+    return snakemake(workdir, *targets, "--cores", "2", *flags, "--configfile", "config/test.yaml", *extra, **kw)
 
 
-def planned(workdir: Path, *args: str) -> dict[str, int]:
+def planned(workdir: Path, *targets: str, flags: tuple = (), extra: tuple = ()) -> dict[str, int]:
     """Jobs a dry run would execute, by rule (without the target rule 'all')."""
-    proc = toy(workdir, "--dry-run", *args)
+    proc = toy(workdir, *targets, flags=("--dry-run", *flags), extra=extra)
     text = proc.stdout + proc.stderr
     if "Nothing to be done" in text:
         return {}
