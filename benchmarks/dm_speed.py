@@ -24,7 +24,7 @@ from cldm.train import TrainConfig, train
 GRID = {"heun": [10, 20, 40, 80], "em": [50, 100, 200, 400], "pc": [50, 100, 200]}
 
 
-def training_rate(steps: int = 300) -> float:
+def training_rate(steps: int = 1000) -> float:
     data = np.random.default_rng(0).standard_normal((100_000, 2))
     cfg = TrainConfig(steps=steps, log_every=steps, warmup=10)
     t = time.perf_counter()

@@ -32,6 +32,12 @@ def extent(z: np.ndarray, y_minus: float | None = None, q: float = 0.999, pad: f
     return xmax, max(pad * float(np.quantile(np.abs(z.imag), q)), 1.1 * (y_minus or 0), xmax / 20)
 
 
+def sample_grid(z: np.ndarray, physics: dict, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float | None]:
+    """The n x n plotting grid of a point's samples z: (xe, ye, x, y) of `grid`, and y_- or None."""
+    y_minus = strip_edge(physics)
+    return (*grid(*extent(z, y_minus), n), y_minus)
+
+
 def histogram(z: np.ndarray, xe: np.ndarray, ye: np.ndarray) -> np.ndarray:
     """Density of samples z = x + iy on the grid cells, [j, i] for cell (x_i, y_j)."""
     return np.histogram2d(z.real, z.imag, bins=(xe, ye), density=True)[0].T
@@ -86,6 +92,11 @@ def score(model: ScoreNet, t: float) -> Callable[[np.ndarray], np.ndarray]:
 def curl(fx: np.ndarray, fy: np.ndarray, dx: float, dy: float) -> np.ndarray:
     """curl F = dF_y/dx - dF_x/dy by second-order finite differences (one-sided at the edges)."""
     return np.gradient(fy, dx, axis=1, edge_order=2) - np.gradient(fx, dy, axis=0, edge_order=2)
+
+
+def divergence(fx: np.ndarray, fy: np.ndarray, dx: float, dy: float) -> np.ndarray:
+    """div F = dF_x/dx + dF_y/dy by second-order finite differences (one-sided at the edges)."""
+    return np.gradient(fx, dx, axis=1, edge_order=2) + np.gradient(fy, dy, axis=0, edge_order=2)
 
 
 def log_density_from_score(sx: np.ndarray, sy: np.ndarray, dx: float, dy: float) -> np.ndarray:

@@ -10,7 +10,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.colors import LogNorm, Normalize  # noqa: E402
 
-from cldm.fields import curl, histogram, total_variation  # noqa: E402
+from cldm.fields import curl, divergence, histogram, total_variation  # noqa: E402
 from cldm.io import atomic_path  # noqa: E402
 
 STYLE = {
@@ -152,22 +152,27 @@ def distributions_figure(cl: np.ndarray, dm: np.ndarray, xe: np.ndarray, ye: np.
 def flows_figure(xe: np.ndarray, ye: np.ndarray, drift: tuple, score: tuple, weight: np.ndarray, title: str,
                  score_label: str, y_minus: float | None = None) -> plt.Figure:
     """Streamlines of the CL drift (Re K, Im K) and of the learned score (s_x, s_y) over their curls
-    dF_y/dx - dF_x/dy on one colour scale; each panel quotes the rms curl weighted by `weight` (the
-    CL density), which vanishes for a gradient field such as a score."""
+    dF_y/dx - dF_x/dy, each in units of the field's rms divergence (one colour scale); each panel
+    quotes rms curl / rms div weighted by `weight` (the CL density): zero for a gradient field
+    such as a score, of order one for the CL drift."""
     dx, dy = xe[1] - xe[0], ye[1] - ye[0]
     x, y = (xe[1:] + xe[:-1]) / 2, (ye[1:] + ye[:-1]) / 2
-    curls = [curl(*f, dx, dy) for f in (drift, score)]
     w = weight / weight.sum()
-    rms = [np.sqrt((w * c**2).sum()) for c in curls]
-    norm = Normalize(-2 * rms[0], 2 * rms[0])
+
+    def rms(a: np.ndarray) -> float:
+        return float(np.sqrt((w * a**2).sum()))
+
+    curls = [curl(*f, dx, dy) / rms(divergence(*f, dx, dy)) for f in (drift, score)]
+    ratio = [rms(c) for c in curls]
+    norm = Normalize(-2 * ratio[0], 2 * ratio[0])
     with plt.rc_context(STYLE):
         fig, axes = plt.subplots(1, 2, figsize=(10, _plane_height(xe, ye, 4.2) + 1.2), layout="compressed")
-        for ax, f, c, r, name in zip(axes, (drift, score), curls, rms, ("CL drift (Re K, Im K), K = -S'(z)", score_label)):
+        for ax, f, c, r, name in zip(axes, (drift, score), curls, ratio, ("CL drift (Re K, Im K), K = -S'(z)", score_label)):
             mesh = ax.pcolormesh(xe, ye, c, norm=norm, cmap="RdBu_r", rasterized=True)
             ax.streamplot(x, y, *f, color="black", linewidth=0.6, density=1.2, arrowsize=0.7)
             _plane(ax, xe, ye, y_minus)
-            ax.set_title(f"{name}\nrms curl over CL samples = {r:.3g}", fontsize=9)
-        fig.colorbar(mesh, ax=axes, extend="both", label=r"curl $F = \partial_x F_y - \partial_y F_x$")
+            ax.set_title(f"{name}\nrms curl / rms div over CL samples = {r:.2g}", fontsize=9)
+        fig.colorbar(mesh, ax=axes, extend="both", label=r"$(\partial_x F_y - \partial_y F_x)\,/\,\mathrm{rms}\,\nabla\cdot F$")
         _suptitle(fig, f"{title}: drift and learned score", False, y_minus)
     return fig
 

@@ -90,7 +90,8 @@ def nfe(sampler: str, steps: int) -> int:
     return {"em": steps + 1, "pc": 2 * steps + 1, "heun": 2 * steps - 1}[sampler]
 
 
-def generate(score: Score, sde: VESDE, n: int, dim: int, sampler: str, steps: int, seed: int, batch: int = 65536, **opts) -> torch.Tensor:
+def generate(score: Score, sde: VESDE, n: int, dim: int, sampler: str, steps: int, seed: int, batch: int = 65536,
+             progress: bool = False, **opts) -> torch.Tensor:
     """n samples from N(0, sigma_max^2) pushed through `sampler`, in batches, without gradients.
 
     Raises CldmError if the sampler produces non-finite values.
@@ -98,7 +99,8 @@ def generate(score: Score, sde: VESDE, n: int, dim: int, sampler: str, steps: in
     gen = torch.Generator().manual_seed(seed)
     out = []
     with torch.no_grad():
-        for size in tqdm([batch] * (n // batch) + ([n % batch] if n % batch else []), desc="sample batches", mininterval=5):
+        for size in tqdm([batch] * (n // batch) + ([n % batch] if n % batch else []), desc="sample batches", disable=not progress,
+                         mininterval=5):
             x = SAMPLERS[sampler](score, sde, sde.sigma_max * torch.randn(size, dim, generator=gen), steps, gen, **opts)
             bad = int((~torch.isfinite(x)).any(dim=1).sum())
             if bad:

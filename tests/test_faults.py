@@ -6,11 +6,9 @@ import shutil
 import signal
 import subprocess
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
 from cldm import CldmError
 from cldm.io import load_samples, save_samples

@@ -24,7 +24,7 @@ rule quality:
     input:
         cl="results/{point}/cl.npz",
         dm="results/{point}/dm.npz",
-        lib=lib("exact", "quality", "split"),
+        lib=lib("exact", "fields", "quality", "split"),
     output:
         "results/{point}/dm_quality.json",
     params:
