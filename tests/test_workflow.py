@@ -8,7 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workflow_helpers import planned, scratch_copy, snakemake, toy
+import yaml
+
+from cldm.config import config_errors
+from workflow_helpers import REPO, planned, scratch_copy, snakemake, toy
 
 pytestmark = pytest.mark.slow
 POINTS = ("gaussian", "quartic")
@@ -96,22 +99,24 @@ def test_changing_sampling_does_not_retrain(study):
 
 def test_editing_a_figure_script_reruns_figures_only(study):
     script = study / "scripts/figure_moments.py"
-    original = script.read_text()
+    original, stat = script.read_text(), script.stat()
     try:
         script.write_text(original + "\n# edited\n")
         assert planned(study) == {"figure_moments": 2}
-    finally:
+    finally:  # Snakemake tracks scripts by modification time
         script.write_text(original)
+        os.utime(script, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     assert planned(study) == {}
 
 
 def test_editing_a_library_module_reruns_its_rules(study):
     module = study / "cldm/plots.py"
-    stat = module.stat()
+    original, stat = module.read_text(), module.stat()
     try:
-        module.touch()
+        module.write_text(original + "\n# edited\n")
         assert planned(study) == {f"figure_{f}": 2 for f in FIGURES}
     finally:
+        module.write_text(original)
         os.utime(module, ns=(stat.st_atime_ns, stat.st_mtime_ns))
 
 
@@ -127,24 +132,36 @@ def test_lint_is_clean(study):
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
-@pytest.mark.parametrize(
-    "yaml_text, key",
-    [
-        ("points:\n  gaussian: {model: cubic, A: 1.0, B: 1.0}\n", "points.gaussian.model"),
-        ("points:\n  g2: {model: gaussian, A: 1.0}\n", "'B' is a required property"),
-        ("points:\n  g2: {model: gaussian, A: 0.0, B: 1.0}\n", "points.g2.A"),
-        ("points:\n  q2: {model: quartic, A: 1.0, B: 1.0, lam: -1.0}\n", "points.q2.lam"),
-        ("points:\n  q2: {model: quartic, A: 1.0, B: 1.0, lamda: 1.0}\n", "'lamda' was unexpected"),
-        ("points:\n  g2: {model: gaussian, A: 1.0, B: 1.0, lam: 1.0}\n", "points.g2.lam"),
-        ("langevin: {samples: 0}\n", "langevin.samples"),
-        ("training: {ensemble: -2}\n", "training.ensemble"),
-        ("sampling: {sampler: ddim}\n", "sampling.sampler"),
-    ],
-)
-def test_bad_config_is_rejected_before_any_job(tmp_path, yaml_text, key):
+BAD_CONFIGS = [
+    ({"points": {"gaussian": {"model": "cubic", "A": 1.0, "B": 1.0}}}, "points.gaussian.model"),
+    ({"points": {"g2": {"model": "gaussian", "A": 1.0}}}, "'B' is a required property"),
+    ({"points": {"g2": {"model": "gaussian", "A": 0.0, "B": 1.0}}}, "points.g2.A"),
+    ({"points": {"q2": {"model": "quartic", "A": 1.0, "B": 1.0, "lam": -1.0}}}, "points.q2.lam"),
+    ({"points": {"q2": {"model": "quartic", "A": 1.0, "B": 1.0}}}, "'lam' is a required property"),
+    ({"points": {"q2": {"model": "quartic", "A": 1.0, "B": 1.0, "lamda": 1.0}}}, "'lamda' was unexpected"),
+    ({"points": {"g2": {"model": "gaussian", "A": 1.0, "B": 1.0, "lam": 1.0}}}, "points.g2.lam"),
+    ({"langevin": {"samples": 0}}, "langevin.samples"),
+    ({"langevin": {"chian": 3}}, "'chian' was unexpected"),
+    ({"training": {"ensemble": -2}}, "training.ensemble"),
+    ({"training": {"steps": 1.5}}, "training.steps"),
+    ({"sampling": {"sampler": "ddim"}}, "sampling.sampler"),
+]
+
+
+@pytest.mark.parametrize("change, key", BAD_CONFIGS)
+def test_schema_names_the_offending_key(change, key):
+    config = yaml.safe_load((REPO / "config/config.yaml").read_text())
+    for section, value in change.items():
+        config[section] = {**config[section], **value}
+    errors = config_errors(config, str(REPO / "workflow/schemas/config.schema.yaml"))
+    assert any(key in e for e in errors), errors
+
+
+@pytest.mark.parametrize("change, key", [BAD_CONFIGS[i] for i in (0, 4, 8)])
+def test_bad_config_is_rejected_before_any_job(tmp_path, change, key):
     work = scratch_copy(tmp_path / "bad")
-    (work / "bad.yaml").write_text(yaml_text)
-    proc = snakemake(work, "--cores", "1", "--configfile", "config/test.yaml", "bad.yaml", check=False)
+    (work / "bad.yaml").write_text(yaml.safe_dump(change))
+    proc = toy(work, extra=("bad.yaml",), check=False)
     assert proc.returncode != 0
     assert "invalid config" in proc.stderr and key in proc.stderr, proc.stderr
     assert not (work / "results").exists()
@@ -152,7 +169,7 @@ def test_bad_config_is_rejected_before_any_job(tmp_path, yaml_text, key):
 
 def test_same_config_gives_byte_identical_moments(study, tmp_path):
     again = scratch_copy(tmp_path / "again")
-    toy(again)
+    toy(again, "results/tables/moments.csv")
     for p in POINTS:
         assert (again / "results" / p / "moments.csv").read_bytes() == (study / "results" / p / "moments.csv").read_bytes()
     assert (again / "results/tables/moments.csv").read_bytes() == (study / "results/tables/moments.csv").read_bytes()

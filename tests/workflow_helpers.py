@@ -43,6 +43,7 @@ def planned(workdir: Path, *targets: str, flags: tuple = (), extra: tuple = ()) 
     """Jobs a dry run would execute, by rule (without the target rule 'all')."""
     proc = toy(workdir, *targets, flags=("--dry-run", *flags), extra=extra)
     text = proc.stdout + proc.stderr
+    assert "Error" not in text, text[-3000:]
     if "Nothing to be done" in text:
         return {}
     lines = text[text.index("Job stats:"):].splitlines()[3:]
