@@ -35,16 +35,25 @@ def save(fig: plt.Figure, paths: list[str]) -> None:
 
 
 def moments_figure(moments: pd.DataFrame, title: str) -> plt.Figure:
-    """Re and Im <z^n> against n for exact, CL and DM, with error bars."""
+    """Re and Im <z^n> against n for exact, CL and DM (top), and CL and DM minus exact with their
+    error bars (bottom), where the deviations are visible."""
+    exact = moments[moments.estimator == "exact"].set_index("n")
     with plt.rc_context(STYLE):
-        fig, axes = plt.subplots(1, 2, sharex=True)
-        for ax, part in zip(axes, ("re", "im")):
+        fig, axes = plt.subplots(2, 2, sharex=True, figsize=(7.2, 5.6), height_ratios=(3, 2))
+        for col, part in enumerate(("re", "im")):
             for i, (est, t) in enumerate(moments.groupby("estimator", sort=False)):
-                ax.errorbar(t.n + 0.12 * (i - 1), t[part], yerr=t[f"{part}_err"], fmt="o" if est != "exact" else "_",
-                            ms=4, capsize=2, color=COLORS[est], label=est)
-            ax.set_xlabel("n")
-            ax.set_title(f"{'Re' if part == 're' else 'Im'} <z^n>")
-        axes[0].legend()
+                fmt = "o" if est != "exact" else "_"
+                axes[0, col].errorbar(t.n + 0.12 * (i - 1), t[part], yerr=t[f"{part}_err"], fmt=fmt, ms=4, capsize=2,
+                                      color=COLORS[est], label=est)
+                if est != "exact":
+                    axes[1, col].errorbar(t.n + 0.12 * (i - 1), t[part].values - exact.loc[t.n, part].values,
+                                          yerr=t[f"{part}_err"], fmt="o", ms=4, capsize=2, color=COLORS[est])
+            name = "Re" if part == "re" else "Im"
+            axes[0, col].set_title(f"{name} <z^n>")
+            axes[1, col].axhline(0, color=COLORS["exact"], lw=0.8)
+            axes[1, col].set_ylabel(f"{name} <z^n> - exact")
+            axes[1, col].set_xlabel("n")
+        axes[0, 0].legend()
         fig.suptitle(title)
         fig.tight_layout()
     return fig

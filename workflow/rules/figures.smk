@@ -7,7 +7,7 @@ rule figure_moments:
     """Exact, CL and DM moments against n."""
     input:
         moments="results/{point}/moments.csv",
-        lib=lib(*PLOTS, "tables", "stats"),
+        lib=lib(*PLOTS),
     output:
         pdf="results/{point}/figures/moments.pdf",
         png=report(
