@@ -12,6 +12,7 @@ import torch
 from tqdm import tqdm
 
 from cldm import CldmError
+from cldm.io import atomic_path
 from cldm.model import ScoreNet
 from cldm.sde import VESDE
 
@@ -139,20 +140,18 @@ def train(
 
 
 def _save_resume(path, model, ema, opt, sched, gen, step, log, fingerprint) -> None:
-    tmp = f"{path}.tmp"
-    torch.save(
-        dict(model=model.state_dict(), ema=ema.state_dict(), opt=opt.state_dict(), sched=sched.state_dict(),
-             gen=gen.get_state(), step=step, log=log, fingerprint=fingerprint),
-        tmp,
-    )
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        torch.save(
+            dict(model=model.state_dict(), ema=ema.state_dict(), opt=opt.state_dict(), sched=sched.state_dict(),
+                 gen=gen.get_state(), step=step, log=log, fingerprint=fingerprint),
+            tmp,
+        )
 
 
 def save_model(model: ScoreNet, cfg: TrainConfig, path: str, provenance: dict) -> None:
     """state_dict + config + provenance, loadable with weights_only=True (written atomically)."""
-    tmp = f"{path}.tmp"
-    torch.save(dict(state_dict=model.state_dict(), config=_plain(cfg.__dict__), provenance=provenance), tmp)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        torch.save(dict(state_dict=model.state_dict(), config=_plain(cfg.__dict__), provenance=provenance), tmp)
 
 
 def load_model(path: str) -> ScoreNet:
