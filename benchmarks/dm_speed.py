@@ -47,7 +47,7 @@ def solver_error(sampler: str, steps: int, n: int) -> float:
     def score(x, t):
         return -x @ torch.linalg.inv(cov + sde.sigma(t) ** 2 * torch.eye(2))
 
-    x = generate(score, sde, n, 2, sampler, steps, seed=1).double().numpy()
+    x = generate(score, sde, n, 2, sampler, steps, seed=1).x.double().numpy()
     return float(np.abs(np.cov(x.T) - c).max() / np.abs(c).max())
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from scipy import integrate, special
 
@@ -11,6 +13,13 @@ def gaussian_moment(sigma: complex, n: int) -> complex:
     if n % 2:
         return 0j
     return complex(special.factorial2(n - 1, exact=True) / sigma ** (n // 2))
+
+
+def complex_gaussian_moments(mean: complex, pseudo_var: complex, nmax: int = 8) -> dict[int, complex]:
+    """<z^n>, n = 1..nmax, for z = m + w with w a complex linear function of a real Gaussian vector:
+    <z^n> = sum_{k even} C(n, k) m^(n-k) (k-1)!! s^(k/2), s = <w^2> the pseudo-variance."""
+    return {n: complex(sum(math.comb(n, k) * mean ** (n - k) * math.prod(range(k - 1, 0, -2)) * pseudo_var ** (k // 2)
+                           for k in range(0, n + 1, 2))) for n in range(1, nmax + 1)}
 
 
 def gaussian_cl_matrix(A: float, B: float) -> np.ndarray:

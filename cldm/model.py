@@ -68,6 +68,12 @@ class ScoreNet(nn.Module):
     def destandardize(self, u: torch.Tensor) -> torch.Tensor:
         return u @ self.chol.T + self.mean
 
+    def complex_law(self, var: float) -> tuple[complex, complex]:
+        """(E z, E (z - E z)^2) of z = x + iy when u ~ N(0, var I): mean_x + i mean_y and var (1, i) C (1, i)^T."""
+        c = (self.chol @ self.chol.T).double()
+        m = complex(self.mean[0], self.mean[1])
+        return m, complex(var * (c[0, 0] - c[1, 1]), 2 * var * c[0, 1])
+
     def data_score(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         """Score in the data coordinates (x, y): grad_x log p_t = L^-T s_theta(u, t)."""
         s = self(self.standardize(x), t)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import NamedTuple
 
 import torch
 from tqdm import tqdm
@@ -14,19 +15,38 @@ Score = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 """s(x, t): x of shape (N, d), t a 0-dim tensor (one time for the whole batch)."""
 
 
-def euler_maruyama(score: Score, sde: VESDE, x: torch.Tensor, steps: int, gen: torch.Generator, t_eps: float = 1e-5) -> torch.Tensor:
+class Draw(NamedTuple):
+    """Samples x and, where the sampler provides one, a control variate: the reference path x_ref
+    driven by the same noise with the score of unit Gaussian data, whose law N(0, ref_var I) is exact."""
+
+    x: torch.Tensor
+    ref: torch.Tensor | None = None
+    ref_var: float | None = None
+
+
+def euler_maruyama(score: Score, sde: VESDE, x: torch.Tensor, steps: int, gen: torch.Generator, t_eps: float = 1e-5) -> Draw:
     """Reverse SDE dx = -g(t)^2 s(x, t) dt + g(t) dw on a uniform t-grid from 1 to t_eps,
-    then one denoising step x + sigma(t_eps)^2 s(x, t_eps) (Tweedie). NFE = steps + 1."""
-    ts = torch.linspace(1.0, t_eps, steps + 1)
+    then one denoising step x + sigma(t_eps)^2 s(x, t_eps) (Tweedie). NFE = steps + 1.
+
+    The same steps and noise move x_ref with s = -x/(1 + sigma^2): x_ref <- a x_ref + g sqrt(dt) xi,
+    a = 1 - g^2 dt/(1 + sigma^2), so its variance follows v <- a^2 v + g^2 dt exactly (from sigma_max^2).
+    """
+    ts = torch.linspace(1.0, t_eps, steps + 1, dtype=torch.float64)
+    ref, var = x.clone(), sde.sigma_max**2
     for t, t_next in zip(ts[:-1], ts[1:]):
-        dt, g = t - t_next, sde.g(t)
-        x = x + g**2 * score(x, t) * dt + g * dt.sqrt() * torch.randn(x.shape, generator=gen)
-    return x + sde.sigma(ts[-1]) ** 2 * score(x, ts[-1])
+        dt, g = float(t - t_next), float(sde.g(t))
+        a = 1 - g**2 * dt / (1 + float(sde.sigma(t)) ** 2)
+        noise = g * dt**0.5 * torch.randn(x.shape, generator=gen)
+        x = x + g**2 * dt * score(x, t.float()) + noise
+        ref, var = a * ref + noise, a**2 * var + g**2 * dt
+    s2 = float(sde.sigma(ts[-1])) ** 2
+    a = 1 - s2 / (1 + s2)
+    return Draw(x + s2 * score(x, ts[-1].float()), a * ref, a**2 * var)
 
 
 def predictor_corrector(
     score: Score, sde: VESDE, x: torch.Tensor, steps: int, gen: torch.Generator, snr: float = 0.05, t_eps: float = 1e-5
-) -> torch.Tensor:
+) -> Draw:
     """Euler-Maruyama predictor + one Langevin corrector per step, step size 2 (snr |z| / |s|)^2
     (Song et al. 2021), then Tweedie denoising. NFE = 2 steps + 1."""
     ts = torch.linspace(1.0, t_eps, steps + 1)
@@ -37,7 +57,7 @@ def predictor_corrector(
         x = x + eps * s + (2 * eps).sqrt() * z
         dt, g = t - t_next, sde.g(t)
         x = x + g**2 * score(x, t) * dt + g * dt.sqrt() * torch.randn(x.shape, generator=gen)
-    return x + sde.sigma(ts[-1]) ** 2 * score(x, ts[-1])
+    return Draw(x + sde.sigma(ts[-1]) ** 2 * score(x, ts[-1]))
 
 
 def sigma_grid(sigma_max: float, sigma_min: float, steps: int, rho: float = 7.0) -> torch.Tensor:
@@ -56,7 +76,7 @@ def heun(
     sigma_min: float = 2e-3,
     rho: float = 7.0,
     churn: float = 0.0,
-) -> torch.Tensor:
+) -> Draw:
     """EDM's second-order sampler (Karras et al. 2022, Alg. 2) for dx/dsigma = -sigma s(x, sigma).
 
     churn = 0 solves the probability-flow ODE; churn > 0 adds noise sigma -> sigma (1 + gamma),
@@ -79,7 +99,7 @@ def heun(
         if s_next > 0:
             x_next = x + (s_next - s) * (d + slope(x_next, s_next)) / 2
         x = x_next
-    return x
+    return Draw(x)
 
 
 SAMPLERS = {"em": euler_maruyama, "pc": predictor_corrector, "heun": heun}
@@ -90,20 +110,22 @@ def nfe(sampler: str, steps: int) -> int:
     return {"em": steps + 1, "pc": 2 * steps + 1, "heun": 2 * steps - 1}[sampler]
 
 
-def generate(score: Score, sde: VESDE, n: int, dim: int, sampler: str, steps: int, seed: int, batch: int = 65536,
-             progress: bool = False, **opts) -> torch.Tensor:
+def generate(score: Score, sde: VESDE, n: int, dim: int, sampler: str, steps: int, seed: int, batch: int = 8192,
+             progress: bool = False, **opts) -> Draw:
     """n samples from N(0, sigma_max^2) pushed through `sampler`, in batches, without gradients.
 
+    Batches of a few thousand keep the network's activations in cache (2x faster than 65536).
     Raises CldmError if the sampler produces non-finite values.
     """
     gen = torch.Generator().manual_seed(seed)
-    out = []
+    draws = []
     with torch.no_grad():
         for size in tqdm([batch] * (n // batch) + ([n % batch] if n % batch else []), desc="sample batches", disable=not progress,
                          mininterval=5):
-            x = SAMPLERS[sampler](score, sde, sde.sigma_max * torch.randn(size, dim, generator=gen), steps, gen, **opts)
-            bad = int((~torch.isfinite(x)).any(dim=1).sum())
+            draw = SAMPLERS[sampler](score, sde, sde.sigma_max * torch.randn(size, dim, generator=gen), steps, gen, **opts)
+            bad = int((~torch.isfinite(draw.x)).any(dim=1).sum())
             if bad:
                 raise CldmError(f"sampler '{sampler}' produced {bad} non-finite samples of {size}")
-            out.append(x)
-    return torch.cat(out)
+            draws.append(draw)
+    ref = torch.cat([d.ref for d in draws]) if draws[0].ref is not None else None
+    return Draw(torch.cat([d.x for d in draws]), ref, draws[0].ref_var)

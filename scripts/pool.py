@@ -11,7 +11,10 @@ def main(sm):
     z = np.concatenate([p["z"] for p in parts])
     member = np.concatenate([np.full(len(p["z"]), k, dtype=np.int64) for k, p in enumerate(parts)])
     meta = dict(members=[p["provenance"] for p in parts])
-    save_samples(sm.output[0], z, meta, member=member)
+    refs = {}
+    if all("z_ref" in p for p in parts):  # control variates (em sampler)
+        refs = dict(z_ref=np.concatenate([p["z_ref"] for p in parts]), ref_law=np.stack([p["ref_law"] for p in parts]))
+    save_samples(sm.output[0], z, meta, member=member, **refs)
 
 
 job.run(snakemake, "pool", main)  # noqa: F821

@@ -1,5 +1,6 @@
 """Rule sample: samples of one ensemble member's score model."""
 
+import numpy as np
 
 from cldm import job
 from cldm.io import save_samples
@@ -12,10 +13,16 @@ def main(sm):
     s, point, k = sm.params.settings, sm.wildcards.point, int(sm.wildcards.k)
     model = load_model(sm.input.model)
     opts = {"heun": dict(churn=s["churn"]), "pc": dict(snr=s["snr"]), "em": {}}[s["sampler"]]
-    u = generate(model, model.sde, s["samples"], 2, s["sampler"], s["steps"], derive_seed(sm.params.seed, "sample", point, k), s["batch"], progress=True, **opts)
-    xy = model.destandardize(u).double().numpy()
+    draw = generate(model, model.sde, s["samples"], 2, s["sampler"], s["steps"], derive_seed(sm.params.seed, "sample", point, k),
+                    s["batch"], progress=True, **opts)
     meta = provenance(dict(point=point, member=k, sampling=s), sm.params.seed)
-    save_samples(sm.output[0], xy[:, 0] + 1j * xy[:, 1], meta)
+    refs = {} if draw.ref is None else dict(z_ref=_complex(model.destandardize(draw.ref)), ref_law=np.array(model.complex_law(draw.ref_var)))
+    save_samples(sm.output[0], _complex(model.destandardize(draw.x)), meta, **refs)
+
+
+def _complex(xy):
+    xy = xy.double().numpy()
+    return xy[:, 0] + 1j * xy[:, 1]
 
 
 job.run(snakemake, "sample", main)  # noqa: F821
