@@ -96,7 +96,7 @@ def train(
     model = ScoreNet(VESDE(cfg.alpha), mean, chol, cfg.hidden, cfg.embed_dim, cfg.embed_scale)
     u, u_val = model.standardize(x), model.standardize(torch.as_tensor(val_x, dtype=torch.float32))
     ema = copy.deepcopy(model).requires_grad_(False)
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, fused=True)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_factor(s, cfg))
     val_batches = _fixed_batches(u_val, cfg, torch.Generator().manual_seed(seed + 1))
     ema_update = torch.optim.swa_utils.get_ema_multi_avg_fn(cfg.ema)
