@@ -20,7 +20,7 @@ def moment_tables(physics: dict, z_cl: np.ndarray, z_dm: np.ndarray, member: np.
     z_cl has shape (chains, samples); DM samples are independent, one model per `member` label.
     Where the sampler gave reference samples z_ref (Gaussian, law ref_law[k] = (mean, pseudo-variance)
     for member k), they are control variates of the DM moments. The DM value pools the members with
-    a random-effects (DerSimonian-Laird) combination.
+    a random-effects (Paule-Mandel) combination.
     """
     exact = exact_moments(**physics, nmax=NMAX)
     rows = [dict(n=n, estimator="exact", re=v.real, re_err=0.0, im=v.imag, im_err=0.0) for n, v in exact.items()]

@@ -1,10 +1,11 @@
-"""Error analysis: Gamma-method autocorrelation, moments with errors, random-effects pooling."""
+"""Error analysis: Gamma-method autocorrelation, moments with errors, control variates, random-effects pooling."""
 
 from __future__ import annotations
 
 import math
 
 import numpy as np
+from scipy import optimize
 
 
 def tau_int(series: np.ndarray, c: float = 6.0) -> float:
@@ -76,19 +77,25 @@ def cv_moments(z: np.ndarray, z_ref: np.ndarray, ref_moments: dict[int, complex]
 
 
 def random_effects(values: np.ndarray, errors: np.ndarray) -> dict[str, float]:
-    """DerSimonian-Laird pooling of K estimates y_k with within-errors s_k.
+    """Random-effects pooling of K estimates y_k with within-errors s_k (Paule-Mandel).
 
-    tau^2 = max(0, (Q - (K-1)) / (S1 - S2/S1)),  Q = sum w_k (y_k - y_w)^2,  w_k = 1/s_k^2;
-    pooled mean with weights 1/(s_k^2 + tau^2), error 1/sqrt(sum of those weights).
-    Returns mean, err (combined), err_within (tau = 0) and tau (between-model spread).
+    The between-model variance tau^2 solves Q(tau^2) = sum w_k (y_k - y_w)^2 = K - 1 with weights
+    w_k = 1/(s_k^2 + tau^2) and y_w their weighted mean (tau^2 = 0 if Q(0) <= K - 1); the pooled
+    mean is y_w, its error 1/sqrt(sum w_k). Unlike DerSimonian-Laird's one-step moment estimate,
+    this does not shrink tau when the s_k are small and unequal (with s_k -> 0 it gives the sample
+    variance of the y_k). Returns mean, err (combined), err_within (tau = 0) and tau.
     """
     y, s2 = np.asarray(values, float), np.asarray(errors, float) ** 2
-    w = 1 / s2
-    y_w = np.sum(w * y) / np.sum(w)
     k = y.size
-    q = np.sum(w * (y - y_w) ** 2)
-    tau2 = max(0.0, (q - (k - 1)) / (w.sum() - np.sum(w**2) / w.sum())) if k > 1 else 0.0
-    w_re = 1 / (s2 + tau2)
+
+    def excess_q(tau2: float) -> float:
+        w = 1 / (s2 + tau2)
+        return float(np.sum(w * (y - np.sum(w * y) / np.sum(w)) ** 2) - (k - 1))
+
+    tau2 = 0.0
+    if k > 1 and excess_q(0.0) > 0:
+        tau2 = optimize.brentq(excess_q, 0.0, float(np.sum((y - y.mean()) ** 2) / (k - 1)), xtol=1e-300, rtol=1e-12)
+    w_re, w = 1 / (s2 + tau2), 1 / s2
     return dict(
         mean=float(np.sum(w_re * y) / np.sum(w_re)),
         err=float(1 / np.sqrt(np.sum(w_re))),
