@@ -9,10 +9,8 @@ from scipy import integrate, special
 
 
 def gaussian_moment(sigma: complex, n: int) -> complex:
-    """<z^n> = (n-1)!! / sigma^(n/2) for even n, 0 for odd n."""
-    if n % 2:
-        return 0j
-    return complex(special.factorial2(n - 1, exact=True) / sigma ** (n // 2))
+    """<z^n> = (n-1)!! / sigma^(n/2) for even n, 0 for odd n: the pseudo-variance is 1/sigma."""
+    return complex_gaussian_moments(0j, 1 / sigma, n)[n]
 
 
 def complex_gaussian_moments(mean: complex, pseudo_var: complex, nmax: int = 8) -> dict[int, complex]:
