@@ -22,7 +22,18 @@ def config_errors(config: dict, schema_path: str) -> list[str]:
         else:
             text = err.message
         messages.append(f"{path}: {text}")
-    return sorted(set(messages))
+    return sorted(set(messages)) or _consistency_errors(config)
+
+
+def _consistency_errors(config: dict) -> list[str]:
+    """What the schema cannot state: each point's training batch splits into whole noise-level blocks."""
+    errors = []
+    for name, point in config["points"].items():
+        t = {**config["training"], **point.get("training", {})}
+        if t["batch_size"] % t["levels"]:
+            where = f"points.{name}.training" if "training" in point else "training"
+            errors.append(f"{where}.batch_size: {t['batch_size']} is not a multiple of levels = {t['levels']}")
+    return errors
 
 
 def validate(config: dict, schema_path: str) -> None:

@@ -27,8 +27,9 @@ class ScoreNet(nn.Module):
     s_theta(u, t) = -u / (1 + sigma^2) + F(u / sqrt(1 + sigma^2), e(t)) / (sigma sqrt(1 + sigma^2)),
     the exact score of unit-variance Gaussian data plus a learned correction F (EDM
     preconditioning with sigma_data = 1). F is an MLP with LeakyReLU on the input concatenated
-    with e(t), the Gaussian-Fourier embedding of ln(sigma(t))/4. A scalar t (one noise level for
-    the whole batch, as in sampling) embeds once and broadcasts.
+    with e(t), the Gaussian-Fourier embedding of ln(sigma(t))/4. t holds one noise level per block
+    of consecutive rows (shape () for the whole batch, as in sampling; (m,) for m blocks, as in
+    training), so each level embeds once and most of the first layer's work is shared.
     """
 
     def __init__(
@@ -52,14 +53,17 @@ class ScoreNet(nn.Module):
         self.act = nn.LeakyReLU(0.2)
 
     def forward(self, u: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-        sigma = self.sde.sigma(t).reshape(-1, 1)
+        m = t.numel()
+        sigma = self.sde.sigma(t).reshape(m, 1, 1)
         scale = torch.sqrt(1 + sigma**2)
+        blocks = u.reshape(m, -1, self.dim)
         first, *rest = self.layers
         w_u, w_e = first.weight.split([self.dim, first.in_features - self.dim], dim=1)
-        h = self.act(F.linear(u / scale, w_u) + F.linear(self.embed(torch.log(sigma[:, 0]) / 4), w_e, first.bias))
+        e = F.linear(self.embed(torch.log(sigma.reshape(m)) / 4), w_e, first.bias)
+        h = self.act(F.linear(blocks / scale, w_u) + e[:, None, :])
         for layer in rest:
             h = self.act(layer(h))
-        return -u / scale**2 + self.out(h) / (sigma * scale)
+        return (-blocks / scale**2 + self.out(h) / (sigma * scale)).reshape(u.shape)
 
     def standardize(self, x: torch.Tensor) -> torch.Tensor:
         """u = L^-1 (x - mean), row-wise."""

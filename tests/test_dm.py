@@ -5,10 +5,11 @@ import torch
 import cldm.train as train_mod
 from cldm import CldmError
 from cldm.exact import complex_gaussian_moments, gaussian_cl_covariance
+from cldm.model import ScoreNet
 from cldm.sample import SAMPLERS, generate
 from cldm.sde import VESDE
 from cldm.stats import cv_moments, moments
-from cldm.train import TrainConfig, load_model, save_model, train
+from cldm.train import TrainConfig, load_model, sample_t, save_model, train
 
 from helpers import pull_report
 
@@ -32,6 +33,27 @@ def test_vesde_marginal_std_and_its_inverse():
     t = torch.tensor([1e-4, 0.3, 1.0], dtype=torch.float64)
     assert torch.allclose(sde.sigma(t) ** 2, (25.0 ** (2 * t) - 1) / (2 * np.log(25.0)))
     assert torch.allclose(sde.t_of_sigma(sde.sigma(t)), t)
+
+
+def test_one_noise_level_per_block_of_rows_equals_levels_row_by_row():
+    model = ScoreNet(VESDE(25.0), torch.zeros(2), torch.eye(2))
+    u, t = torch.randn(64, 2), torch.rand(4)
+    assert torch.allclose(model(u, t), model(u, t.repeat_interleave(16)), atol=1e-6)
+    assert torch.allclose(model(u, t[0]), model(u, t[0].repeat(64)), atol=1e-6)
+
+
+def test_training_noise_levels_fill_one_stratum_each():
+    """ln sigma(t) = p_mean + p_std Phi^-1(q): level i has q in [i/m, (i+1)/m)."""
+    cfg, sde = TrainConfig(p_mean=-2.0, p_std=0.5, levels=64), VESDE(25.0)
+    ln_sigma = torch.log(sde.sigma(sample_t(cfg, sde, torch.Generator().manual_seed(0)).double()))
+    q = torch.special.ndtr((ln_sigma - cfg.p_mean) / cfg.p_std)
+    assert torch.equal(torch.floor(q * cfg.levels), torch.arange(64, dtype=torch.float64))
+
+
+def test_too_little_data_for_a_batch_is_an_error():
+    data = gaussian_data(1000, 0)
+    with pytest.raises(CldmError, match="fewer than batch_size 128"):
+        train(data[:900], data[900:], SMALL, seed=0)
 
 
 @pytest.mark.parametrize("sampler, steps", [("heun", 40), ("em", 300), ("pc", 300)])

@@ -144,6 +144,7 @@ BAD_CONFIGS = [
     ({"langevin": {"chian": 3}}, "'chian' was unexpected"),
     ({"training": {"ensemble": -2}}, "training.ensemble"),
     ({"training": {"steps": 1.5}}, "training.steps"),
+    ({"training": {"batch_size": 1000}}, "training.batch_size: 1000 is not a multiple of levels = 64"),
     ({"sampling": {"sampler": "ddim"}}, "sampling.sampler"),
 ]
 
