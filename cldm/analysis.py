@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cldm.exact import complex_gaussian_moments, exact_moments
+from cldm.exact import exact_moments
 from cldm.stats import cv_moments, moments, random_effects
 
 NMAX = 8
@@ -13,13 +13,14 @@ COLUMNS = ["n", "estimator", "re", "re_err", "im", "im_err"]
 
 
 def moment_tables(physics: dict, z_cl: np.ndarray, z_dm: np.ndarray, member: np.ndarray,
-                  z_ref: np.ndarray | None = None, ref_law: np.ndarray | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+                  z_ref: np.ndarray | None = None, ref_mean: np.ndarray | None = None,
+                  ref_cov: np.ndarray | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(moments, errors): the contract table `n,estimator,re,re_err,im,im_err` for exact, CL and DM,
     and the error budget behind it: CL tau_int, and the DM within-model and between-model parts.
 
     z_cl has shape (chains, samples); DM samples are independent, one model per `member` label.
-    Where the sampler gave reference samples z_ref (Gaussian, law ref_law[k] = (mean, pseudo-variance)
-    for member k), they are control variates of the DM moments. The DM value pools the members with
+    Where the sampler gave reference samples z_ref (Gaussian, N(ref_mean[k], ref_cov[k]) for member k),
+    their monomials are control variates of the DM moments. The DM value pools the members with
     a random-effects (Paule-Mandel) combination.
     """
     exact = exact_moments(**physics, nmax=NMAX)
@@ -33,7 +34,7 @@ def moment_tables(physics: dict, z_cl: np.ndarray, z_dm: np.ndarray, member: np.
     if z_ref is None:
         per_member = [moments(z_dm[member == k], NMAX, iid=True) for k in np.unique(member)]
     else:
-        per_member = [cv_moments(z_dm[member == k], z_ref[member == k], complex_gaussian_moments(*ref_law[k], NMAX), NMAX)
+        per_member = [cv_moments(z_dm[member == k], z_ref[member == k], ref_mean[k], ref_cov[k], NMAX)
                       for k in np.unique(member)]
     for i in range(NMAX):
         row = dict(n=i + 1, estimator="DM")

@@ -20,6 +20,21 @@ def complex_gaussian_moments(mean: complex, pseudo_var: complex, nmax: int = 8) 
                            for k in range(0, n + 1, 2))) for n in range(1, nmax + 1)}
 
 
+def gaussian_monomial_means(mean: np.ndarray, cov: np.ndarray, degree: int) -> dict[tuple[int, int], float]:
+    """E x^a y^b, 0 < a + b <= degree, for (x, y) ~ N(mean, cov): Gauss-Hermite quadrature with
+    degree // 2 + 1 nodes per axis after (x, y) = mean + L xi, exact for polynomials of this degree."""
+    nodes, weights = np.polynomial.hermite_e.hermegauss(degree // 2 + 1)
+    xi = np.stack(np.meshgrid(nodes, nodes, indexing="ij")).reshape(2, -1)
+    x, y = np.asarray(mean, dtype=float)[:, None] + np.linalg.cholesky(cov) @ xi
+    w = np.outer(weights, weights).ravel() / weights.sum() ** 2
+    return {(a, b): float(w @ (x**a * y**b)) for a, b in monomials(degree)}
+
+
+def monomials(degree: int) -> list[tuple[int, int]]:
+    """Exponents (a, b) of x^a y^b with 0 < a + b <= degree."""
+    return [(a, d - a) for d in range(1, degree + 1) for a in range(d, -1, -1)]
+
+
 def gaussian_cl_matrix(A: float, B: float) -> np.ndarray:
     """M of the stationary CL density P(x, y) ∝ exp(-(x, y) M (x, y)^T).
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -72,11 +73,10 @@ class ScoreNet(nn.Module):
     def destandardize(self, u: torch.Tensor) -> torch.Tensor:
         return u @ self.chol.T + self.mean
 
-    def complex_law(self, var: float) -> tuple[complex, complex]:
-        """(E z, E (z - E z)^2) of z = x + iy when u ~ N(0, var I): mean_x + i mean_y and var (1, i) C (1, i)^T."""
-        c = (self.chol @ self.chol.T).double()
-        m = complex(self.mean[0], self.mean[1])
-        return m, complex(var * (c[0, 0] - c[1, 1]), 2 * var * c[0, 1])
+    def gaussian_law(self, var: float) -> tuple[np.ndarray, np.ndarray]:
+        """(mean, covariance) of x = L u + mean when u ~ N(0, var I): (mean, var C)."""
+        c = (self.chol @ self.chol.T).double().numpy()
+        return self.mean.double().numpy(), var * c
 
     def data_score(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         """Score in the data coordinates (x, y): grad_x log p_t = L^-T s_theta(u, t)."""

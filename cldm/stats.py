@@ -1,4 +1,4 @@
-"""Error analysis: Gamma-method autocorrelation, moments with errors, control variates, random-effects pooling."""
+"""Error analysis: Gamma-method autocorrelation, moments with errors, regression control variates, random-effects pooling."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 from scipy import optimize
+
+from cldm.exact import gaussian_monomial_means, monomials
 
 
 def tau_int(series: np.ndarray, c: float = 6.0) -> float:
@@ -55,25 +57,29 @@ def _iid(x: np.ndarray) -> tuple[float, float, float]:
     return float(x.mean()), float(x.std(ddof=1) / np.sqrt(x.size)), 0.5
 
 
-def control_variate_mean(f: np.ndarray, g: np.ndarray, g_mean: float) -> tuple[float, float]:
-    """E f from independent pairs (f_i, g_i) with E g known: the mean of h = f - beta (g - E g),
-    beta = Cov(f, g)/Var(g), and its error std(h)/sqrt(N) = std(f) sqrt(1 - rho^2)/sqrt(N)."""
-    c = np.cov(f, g)
-    beta = c[0, 1] / c[1, 1] if c[1, 1] > 0 else 0.0
-    h = f - beta * (g - g_mean)
-    return float(h.mean()), float(h.std(ddof=1) / np.sqrt(h.size))
+def control_variate_means(f: np.ndarray, g: np.ndarray, g_mean: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """E f_j from N independent rows (f_i, g_i), f of shape (N, m), g of shape (N, p) with E g known:
+    the means of h_j = f_j - (g - E g) beta_j, beta_j the least-squares fit of f_j on g (regression
+    control variates), and their errors std(h_j)/sqrt(N - p)."""
+    gc = g - g.mean(axis=0)
+    beta = np.linalg.lstsq(gc, f - f.mean(axis=0), rcond=None)[0]
+    h = f - (g - g_mean) @ beta
+    return h.mean(axis=0), h.std(axis=0, ddof=1) * np.sqrt((len(h) - 1) / (len(h) - 1 - g.shape[1]) / len(h))
 
 
-def cv_moments(z: np.ndarray, z_ref: np.ndarray, ref_moments: dict[int, complex], nmax: int = 8) -> list[dict]:
-    """<z^n>, n = 1..nmax, of independent samples z paired with reference samples z_ref whose moments
-    are known exactly: z_ref^n is the control variate of z^n (real and imaginary parts apart)."""
-    rows, zn, rn = [], np.ones_like(z), np.ones_like(z_ref)
-    for n in range(1, nmax + 1):
-        zn, rn = zn * z, rn * z_ref
-        re, re_err = control_variate_mean(zn.real, rn.real, ref_moments[n].real)
-        im, im_err = control_variate_mean(zn.imag, rn.imag, ref_moments[n].imag)
-        rows.append(dict(n=n, re=re, re_err=re_err, im=im, im_err=im_err, tau_re=0.5, tau_im=0.5))
-    return rows
+def cv_moments(z: np.ndarray, z_ref: np.ndarray, ref_mean: np.ndarray, ref_cov: np.ndarray, nmax: int = 8,
+               degree: int = 6) -> list[dict]:
+    """<z^n>, n = 1..nmax, of independent samples z paired with Gaussian reference samples
+    z_ref = x + iy ~ N(ref_mean, ref_cov): every monomial x^a y^b, a + b <= degree, has a known mean
+    and together they are the control variates of Re z^n and Im z^n."""
+    zn = np.cumprod(np.repeat(z[:, None], nmax, axis=1), axis=1)
+    x, y = z_ref.real, z_ref.imag
+    exps = monomials(degree)
+    g = np.stack([x**a * y**b for a, b in exps], axis=1)
+    known = gaussian_monomial_means(ref_mean, ref_cov, degree)
+    est, err = control_variate_means(np.concatenate([zn.real, zn.imag], axis=1), g, np.array([known[e] for e in exps]))
+    return [dict(n=n, re=est[n - 1], re_err=err[n - 1], im=est[nmax + n - 1], im_err=err[nmax + n - 1], tau_re=0.5, tau_im=0.5)
+            for n in range(1, nmax + 1)]
 
 
 def random_effects(values: np.ndarray, errors: np.ndarray) -> dict[str, float]:

@@ -13,7 +13,8 @@ def main(sm):
     meta = dict(members=[p["provenance"] for p in parts])
     refs = {}
     if all("z_ref" in p for p in parts):  # control variates (em sampler)
-        refs = dict(z_ref=np.concatenate([p["z_ref"] for p in parts]), ref_law=np.stack([p["ref_law"] for p in parts]))
+        refs = dict(z_ref=np.concatenate([p["z_ref"] for p in parts]), ref_mean=np.stack([p["ref_mean"] for p in parts]),
+                    ref_cov=np.stack([p["ref_cov"] for p in parts]))
     save_samples(sm.output[0], z, meta, member=member, **refs)
 
 

@@ -1,6 +1,5 @@
 """Rule sample: samples of one ensemble member's score model."""
 
-import numpy as np
 
 from cldm import job
 from cldm.io import save_samples
@@ -16,7 +15,10 @@ def main(sm):
     draw = generate(model, model.sde, s["samples"], 2, s["sampler"], s["steps"], derive_seed(sm.params.seed, "sample", point, k),
                     s["batch"], progress=True, **opts)
     meta = provenance(dict(point=point, member=k, sampling=s), sm.params.seed)
-    refs = {} if draw.ref is None else dict(z_ref=_complex(model.destandardize(draw.ref)), ref_law=np.array(model.complex_law(draw.ref_var)))
+    refs = {}
+    if draw.ref is not None:
+        ref_mean, ref_cov = model.gaussian_law(draw.ref_var)
+        refs = dict(z_ref=_complex(model.destandardize(draw.ref)), ref_mean=ref_mean, ref_cov=ref_cov)
     save_samples(sm.output[0], _complex(model.destandardize(draw.x)), meta, **refs)
 
 

@@ -5,6 +5,7 @@ from cldm.exact import (
     complex_gaussian_moments,
     exact_moments,
     gaussian_cl_covariance,
+    gaussian_monomial_means,
     gaussian_moment,
     quartic_moment_quad,
     quartic_moments,
@@ -45,6 +46,21 @@ def test_complex_gaussian_moments():
         assert abs(got[n] - want) < 1e-14
     for n, ref in GAUSSIAN_REF.items():
         assert abs(complex_gaussian_moments(0, 1 / (1 + 1j), 8)[n] - ref) < 1e-12
+
+
+def test_gaussian_monomial_means_against_isserlis():
+    """Central moments of N(m, C) written out (Isserlis), then shifted by the mean."""
+    m, c = np.array([0.3, -0.2]), np.array([[0.8, 0.25], [0.25, 0.3]])
+    got = gaussian_monomial_means(m, c, 4)
+    (sx, sxy), (_, sy) = c
+    want = {(1, 0): m[0], (0, 1): m[1], (2, 0): sx + m[0] ** 2, (1, 1): sxy + m[0] * m[1],
+            (3, 0): m[0] ** 3 + 3 * m[0] * sx, (0, 4): 3 * sy**2 + 6 * sy * m[1] ** 2 + m[1] ** 4}
+    for key, value in want.items():
+        assert got[key] == pytest.approx(value, abs=1e-13)
+    central = gaussian_monomial_means(np.zeros(2), c, 6)
+    assert central[(2, 2)] == pytest.approx(sx * sy + 2 * sxy**2, abs=1e-13)
+    assert central[(3, 3)] == pytest.approx(9 * sx * sy * sxy + 6 * sxy**3, abs=1e-13)
+    assert len(central) == 27
 
 
 def test_gaussian_cl_distribution_covariance():

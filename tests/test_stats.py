@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from cldm.stats import (control_variate_mean, cv_moments, format_complex, format_value, mean_error, moments,
+from cldm.stats import (control_variate_means, cv_moments, format_complex, format_value, mean_error, moments,
                          random_effects, tau_int)
 
 
@@ -91,22 +91,41 @@ def test_control_variate_is_unbiased_and_its_error_is_the_residual_spread():
     rng = np.random.default_rng(5)
     means, errs = [], []
     for _ in range(40):
-        g = 2 + rng.standard_normal(20000)
-        f = g + 0.1 * rng.standard_normal(20000)
-        m, e = control_variate_mean(f, g, 2.0)
-        means.append(m)
-        errs.append(e)
+        g = 2 + rng.standard_normal((20000, 1))
+        f = g + 0.1 * rng.standard_normal((20000, 1))
+        m, e = control_variate_means(f, g, np.array([2.0]))
+        means.append(m[0])
+        errs.append(e[0])
     assert np.mean(errs) == pytest.approx(0.1 / np.sqrt(20000), rel=0.05)
     assert abs(np.mean(means) - 2) < 3 * np.mean(errs) / np.sqrt(40)
     assert 0.75 < np.std(means) / np.mean(errs) < 1.3
 
 
+def test_several_control_variates_remove_what_each_explains():
+    """f = g + g^2 + e, g ~ N(0, 1): with g alone the residual keeps g^2 - 1 (std sqrt 2); with
+    (g, g^2), whose means 0 and 1 are known, only e (std 0.1) is left, and E f = 1 is covered."""
+    rng = np.random.default_rng(8)
+    g = rng.standard_normal(50000)
+    f = (g + g**2 + 0.1 * rng.standard_normal(50000))[:, None]
+    m1, e1 = control_variate_means(f, g[:, None], np.array([0.0]))
+    m2, e2 = control_variate_means(f, np.stack([g, g**2], axis=1), np.array([0.0, 1.0]))
+    assert e1[0] == pytest.approx(np.sqrt(2 / 50000), rel=0.05)
+    assert e2[0] == pytest.approx(0.1 / np.sqrt(50000), rel=0.05)
+    assert abs(m2[0] - 1) < 3 * e2[0]
+
+
 def test_cv_moments_with_an_exact_reference():
-    """z = z_ref + small noise, z_ref ~ N(0, 1) real: the plain estimate's error shrinks to the noise's."""
+    """z = z_ref + small noise, z_ref = x + iy Gaussian with known law: the plain estimate's error
+    shrinks to the noise's."""
     rng = np.random.default_rng(6)
-    z_ref = rng.standard_normal(50000) + 0j
+    cov = np.array([[1.0, 0.3], [0.3, 0.25]])
+    xy = rng.multivariate_normal([0.2, -0.1], cov, size=50000)
+    z_ref = xy[:, 0] + 1j * xy[:, 1]
     z = z_ref + 0.01 * (rng.standard_normal(50000) + 1j * rng.standard_normal(50000))
-    cv = cv_moments(z, z_ref, {1: 0j, 2: 1 + 0j}, nmax=2)
+    cv = cv_moments(z, z_ref, np.array([0.2, -0.1]), cov, nmax=2)
     plain = moments(z, 2, iid=True)
-    assert abs(cv[1]["re"] - (1 + 2e-4)) < 3 * cv[1]["re_err"]
-    assert cv[1]["re_err"] < plain[1]["re_err"] / 20
+    want = (0.2 - 0.1j) ** 2 + cov[0, 0] - cov[1, 1] + 2j * cov[0, 1]
+    assert abs(cv[1]["re"] - want.real) < 3 * cv[1]["re_err"] and abs(cv[1]["im"] - want.imag) < 3 * cv[1]["im_err"]
+    assert cv[1]["re_err"] < plain[1]["re_err"] / 20 and cv[1]["im_err"] < plain[1]["im_err"] / 20
+
+
