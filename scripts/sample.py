@@ -1,6 +1,5 @@
 """Rule sample: samples of one ensemble member's score model."""
 
-
 from cldm import job
 from cldm.io import save_samples
 from cldm.provenance import derive_seed, provenance
