@@ -22,7 +22,7 @@ from cldm.sample import generate, nfe
 from cldm.sde import VESDE
 from cldm.train import TrainConfig, train
 
-GRID = {"heun": [10, 20, 40, 80], "em": [50, 100, 200, 400], "pc": [50, 100, 200]}
+GRID = {"heun": [10, 20, 40, 80], "em": [50, 100, 200, 400], "ei": [25, 50, 100, 200], "pc": [50, 100, 200]}
 
 
 def training_rate(steps: int = 1000) -> float:

@@ -10,7 +10,7 @@ from cldm.train import load_model
 def main(sm):
     s, point, k = sm.params.settings, sm.wildcards.point, int(sm.wildcards.k)
     model = load_model(sm.input.model)
-    opts = {"heun": dict(churn=s["churn"]), "pc": dict(snr=s["snr"]), "em": {}}[s["sampler"]]
+    opts = {"heun": dict(churn=s["churn"]), "pc": dict(snr=s["snr"]), "em": {}, "ei": {}}[s["sampler"]]
     draw = generate(model, model.sde, s["samples"], 2, s["sampler"], s["steps"], derive_seed(sm.params.seed, "sample", point, k),
                     s["batch"], progress=True, **opts)
     meta = provenance(dict(point=point, member=k, sampling=s), sm.params.seed)

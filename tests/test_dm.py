@@ -56,7 +56,7 @@ def test_too_little_data_for_a_batch_is_an_error():
         train(data[:900], data[900:], SMALL, seed=0)
 
 
-@pytest.mark.parametrize("sampler, steps", [("heun", 40), ("em", 300), ("pc", 300)])
+@pytest.mark.parametrize("sampler, steps", [("heun", 40), ("em", 300), ("ei", 100), ("pc", 300)])
 def test_sampler_with_the_exact_gaussian_score(sampler, steps):
     """The solver alone (no network): the exact score -(C + sigma^2)^-1 x must give covariance C."""
     sde, cov = VESDE(25.0), torch.tensor(C, dtype=torch.float32)
@@ -80,8 +80,20 @@ def test_em_reference_path_and_its_exact_variance():
     assert draw.ref_var - 1 > 5 * err
 
 
+def test_ei_is_exact_for_unit_gaussian_data_and_its_reference_is_the_path():
+    """With the score of unit Gaussian data the exponential integrator samples N(0, I) without solver
+    error at any step count: the reference variance is 1 up to the start (sigma_max^2 instead of
+    1 + sigma_max^2) and Tweedie's last step, and the samples show it."""
+    sde, n = VESDE(25.0), 200_000
+    draw = generate(lambda x, t: -x / (1 + sde.sigma(t) ** 2), sde, n, 2, "ei", 5, seed=3)
+    assert torch.allclose(draw.x, draw.ref, atol=1e-5)
+    assert abs(draw.ref_var - 1) < 1e-3
+    var, err = draw.ref.double().var(0).numpy(), draw.ref_var * np.sqrt(2 / n)
+    assert np.all(np.abs(var - draw.ref_var) < 3 * err), (var, draw.ref_var, err)
+
+
 def test_all_samplers_registered():
-    assert set(SAMPLERS) == {"em", "pc", "heun"}
+    assert set(SAMPLERS) == {"em", "ei", "pc", "heun"}
 
 
 @pytest.fixture(scope="module")
