@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 from scipy import integrate, special
 
 
 def gaussian_moment(sigma: complex, n: int) -> complex:
-    """<z^n> = (n-1)!! / sigma^(n/2) for even n, 0 for odd n: the pseudo-variance is 1/sigma."""
-    return complex_gaussian_moments(0j, 1 / sigma, n)[n]
-
-
-def complex_gaussian_moments(mean: complex, pseudo_var: complex, nmax: int = 8) -> dict[int, complex]:
-    """<z^n>, n = 1..nmax, for z = m + w with w a complex linear function of a real Gaussian vector:
-    <z^n> = sum_{k even} C(n, k) m^(n-k) (k-1)!! s^(k/2), s = <w^2> the pseudo-variance."""
-    return {n: complex(sum(math.comb(n, k) * mean ** (n - k) * math.prod(range(k - 1, 0, -2)) * pseudo_var ** (k // 2)
-                           for k in range(0, n + 1, 2))) for n in range(1, nmax + 1)}
+    """<z^n> = (n-1)!! / sigma^(n/2) for even n, 0 for odd n."""
+    if n % 2:
+        return 0j
+    return complex(special.factorial2(n - 1, exact=True) / sigma ** (n // 2))
 
 
 def gaussian_monomial_means(mean: np.ndarray, cov: np.ndarray, degree: int) -> dict[tuple[int, int], float]:

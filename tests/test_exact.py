@@ -2,7 +2,6 @@ import numpy as np
 import pytest
 
 from cldm.exact import (
-    complex_gaussian_moments,
     exact_moments,
     gaussian_cl_covariance,
     gaussian_monomial_means,
@@ -35,17 +34,6 @@ def test_gaussian_moments():
     for n, ref in GAUSSIAN_REF.items():
         assert abs(gaussian_moment(1 + 1j, n) - ref) < 1e-12
     assert exact_moments("gaussian", 1, 1)[5] == 0
-
-
-def test_complex_gaussian_moments():
-    """z = m + w, <w^2> = s: the binomial sum against its first terms written out, and at m = 0
-    the Gaussian model's <z^n> with s = 1/sigma."""
-    m, s = 0.3 - 0.2j, 0.5 + 0.6j
-    got = complex_gaussian_moments(m, s, 4)
-    for n, want in {1: m, 2: m**2 + s, 3: m**3 + 3 * m * s, 4: m**4 + 6 * m**2 * s + 3 * s**2}.items():
-        assert abs(got[n] - want) < 1e-14
-    for n, ref in GAUSSIAN_REF.items():
-        assert abs(complex_gaussian_moments(0, 1 / (1 + 1j), 8)[n] - ref) < 1e-12
 
 
 def test_gaussian_monomial_means_against_isserlis():
