@@ -50,6 +50,16 @@ def test_training_noise_levels_fill_one_stratum_each():
     assert torch.equal(torch.floor(q * cfg.levels), torch.arange(64, dtype=torch.float64))
 
 
+def test_the_model_whitens_with_the_data_covariance_to_float32_precision():
+    """Mean and covariance of 1.9e6 training points, which float32 sums had biased by -0.14%."""
+    rng = np.random.default_rng(0)
+    data = rng.normal(size=(2_000_000, 2)) * [0.87, 0.5] + [0.3, -0.1]
+    model, _ = train(data[:1_900_000], data[1_900_000:], TrainConfig(steps=1, batch_size=64, warmup=1, log_every=1), seed=0)
+    mean, cov = model.gaussian_law(1.0)
+    assert np.allclose(mean, data[:1_900_000].mean(0), rtol=0, atol=1e-6)
+    assert np.allclose(cov, np.cov(data[:1_900_000].T), rtol=1e-6, atol=1e-7)
+
+
 def test_too_little_data_for_a_batch_is_an_error():
     data = gaussian_data(1000, 0)
     with pytest.raises(CldmError, match="fewer than batch_size 128"):
