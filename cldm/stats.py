@@ -82,30 +82,40 @@ def cv_moments(z: np.ndarray, z_ref: np.ndarray, ref_mean: np.ndarray, ref_cov: 
             for n in range(1, nmax + 1)]
 
 
-def random_effects(values: np.ndarray, errors: np.ndarray) -> dict[str, float]:
+def random_effects(values: np.ndarray, errors: np.ndarray, data: np.ndarray | None = None,
+                   data_errors: np.ndarray | None = None) -> dict[str, float]:
     """Random-effects pooling of K estimates y_k with within-errors s_k (Paule-Mandel).
 
-    The between-model variance tau^2 solves Q(tau^2) = sum w_k (y_k - y_w)^2 = K - 1 with weights
-    w_k = 1/(s_k^2 + tau^2) and y_w their weighted mean (tau^2 = 0 if Q(0) <= K - 1); the pooled
-    mean is y_w, its error 1/sqrt(sum w_k). Unlike DerSimonian-Laird's one-step moment estimate,
-    this does not shrink tau when the s_k are small and unequal (with s_k -> 0 it gives the sample
-    variance of the y_k). Returns mean, err (combined), err_within (tau = 0) and tau.
+    The between-model variance tau^2 solves Q(tau^2) = sum w_k (e_k - e_w)^2 = K - 1 with weights
+    w_k = 1/(s_k^2 + tau^2) and e_w their weighted mean (tau^2 = 0 if Q(0) <= K - 1); the pooled
+    mean is y_w = sum w_k y_k / sum w_k, its error 1/sqrt(sum w_k). Unlike DerSimonian-Laird's
+    one-step moment estimate, this does not shrink tau when the s_k are small and unequal (with
+    s_k -> 0 it gives the sample variance of the y_k).
+
+    Members that learned from independent data with known means d_k and errors v_k: the spread is
+    that of the deviations e_k = y_k - d_k, and the data add their own error,
+    err^2 = 1/sum w_k + sum w_k^2 v_k^2 / (sum w_k)^2. Without data, e_k = y_k.
+    Returns mean, err (combined), err_within (s_k alone), err_data and tau.
     """
     y, s2 = np.asarray(values, float), np.asarray(errors, float) ** 2
-    k = y.size
+    d = np.zeros_like(y) if data is None else np.asarray(data, float)
+    v2 = np.zeros_like(y) if data_errors is None else np.asarray(data_errors, float) ** 2
+    e, k = y - d, y.size
 
     def excess_q(tau2: float) -> float:
         w = 1 / (s2 + tau2)
-        return float(np.sum(w * (y - np.sum(w * y) / np.sum(w)) ** 2) - (k - 1))
+        return float(np.sum(w * (e - np.sum(w * e) / np.sum(w)) ** 2) - (k - 1))
 
     tau2 = 0.0
     if k > 1 and excess_q(0.0) > 0:
-        tau2 = optimize.brentq(excess_q, 0.0, float(np.sum((y - y.mean()) ** 2) / (k - 1)), xtol=1e-300, rtol=1e-12)
-    w_re, w = 1 / (s2 + tau2), 1 / s2
+        tau2 = optimize.brentq(excess_q, 0.0, float(np.sum((e - e.mean()) ** 2) / (k - 1)), xtol=1e-300, rtol=1e-12)
+    w = 1 / (s2 + tau2)
+    err_data = float(np.sqrt(np.sum(w**2 * v2)) / np.sum(w))
     return dict(
-        mean=float(np.sum(w_re * y) / np.sum(w_re)),
-        err=float(1 / np.sqrt(np.sum(w_re))),
-        err_within=float(1 / np.sqrt(np.sum(w))),
+        mean=float(np.sum(w * y) / np.sum(w)),
+        err=float(np.hypot(1 / np.sqrt(np.sum(w)), err_data)),
+        err_within=float(1 / np.sqrt(np.sum(1 / s2))),
+        err_data=err_data,
         tau=float(np.sqrt(tau2)),
     )
 

@@ -19,7 +19,8 @@ def gaussian_z(shape, seed):
 @pytest.fixture(scope="module")
 def tables():
     z_dm = gaussian_z(40_000, 2)
-    return moment_tables(GAUSS, gaussian_z((32, 500), 1), z_dm, np.repeat(np.arange(4), 10_000))
+    shares = [member_chains(32, 4, k, 0.1)[0] for k in range(4)]
+    return moment_tables(GAUSS, gaussian_z((32, 500), 1), z_dm, np.repeat(np.arange(4), 10_000), shares)
 
 
 def test_moment_table_contract(tables):
@@ -27,7 +28,7 @@ def test_moment_table_contract(tables):
     assert list(table.columns) == ["n", "estimator", "re", "re_err", "im", "im_err"]
     assert sorted(set(table.estimator)) == ["CL", "DM", "exact"]
     assert sorted(table.n.unique()) == list(range(1, 9))
-    assert set(budget.columns) >= {"err_within", "err_between", "tau_int"}
+    assert set(budget.columns) >= {"err_within", "err_data", "err_between", "tau_int"}
 
 
 def test_exact_gaussian_samples_have_small_pulls(tables):

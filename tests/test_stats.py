@@ -72,6 +72,27 @@ def test_random_effects_coverage_on_synthetic_ensembles():
     assert 0.6 < hits / 2000 < 0.75  # nominal 0.68; with K = 8 the estimated tau makes it slightly anti-conservative
 
 
+def test_random_effects_of_members_that_track_their_data():
+    """Each member reproduces its own data (y_k = d_k + tiny noise): the spread of the y_k is the
+    data's, the error is that of the pooled data, sum w^2 v^2 / (sum w)^2, not the 3-dof spread."""
+    d, v = np.array([0.1, -0.2, 0.3, 0.0]), np.full(4, 0.2)
+    r = random_effects(d + [1e-4, -1e-4, 0, 2e-4], np.full(4, 1e-4), d, v)
+    assert r["mean"] == pytest.approx(d.mean(), abs=1e-4)
+    assert r["err_data"] == pytest.approx(0.1) and r["err"] == pytest.approx(0.1, rel=1e-3)
+    assert r["tau"] < 2e-4
+
+
+def test_random_effects_with_data_coverage_on_synthetic_ensembles():
+    """y_k = d_k + e_k, d_k ~ N(0, v^2) known errors, e_k ~ N(0, tau^2 + s^2): 68% coverage."""
+    rng = np.random.default_rng(5)
+    k, s, v, spread, hits = 8, 0.05, 0.2, 0.1, 0
+    for _ in range(2000):
+        d = rng.normal(0, v, k)
+        r = random_effects(d + rng.normal(0, spread, k) + rng.normal(0, s, k), np.full(k, s), d, np.full(k, v))
+        hits += abs(r["mean"]) < r["err"]
+    assert 0.63 < hits / 2000 < 0.73
+
+
 @pytest.mark.parametrize(
     "value, err, text",
     [(0.21341, 0.00031, "0.2134(3)"), (0.4259, 0.0006, "0.4259(6)"), (1.234, 0.96, "1(1)"), (12.3, 3.2, "12(3)"),

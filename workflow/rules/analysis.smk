@@ -1,14 +1,16 @@
 rule moments:
-    """<z^n>, n = 1..8: exact, CL (autocorrelation-aware errors), DM (ensemble random effects)."""
+    """<z^n>, n = 1..8: exact, CL (autocorrelation-aware errors), DM (ensemble random effects
+    over the members' sampling and data noise)."""
     input:
         cl="results/{point}/cl.npz",
         dm="results/{point}/dm.npz",
-        lib=lib("exact", "stats", "analysis"),
+        lib=lib("exact", "stats", "analysis", "split"),
     output:
         moments="results/{point}/moments.csv",
         errors="results/{point}/moment_errors.csv",
     params:
         physics=lambda w: physics(w.point),
+        training=lambda w: settings(w.point, "training"),
     log:
         "results/logs/{point}/moments.log",
     benchmark:
