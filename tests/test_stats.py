@@ -148,5 +148,3 @@ def test_cv_moments_with_an_exact_reference():
     want = (0.2 - 0.1j) ** 2 + cov[0, 0] - cov[1, 1] + 2j * cov[0, 1]
     assert abs(cv[1]["re"] - want.real) < 3 * cv[1]["re_err"] and abs(cv[1]["im"] - want.imag) < 3 * cv[1]["im_err"]
     assert cv[1]["re_err"] < plain[1]["re_err"] / 20 and cv[1]["im_err"] < plain[1]["im_err"] / 20
-
-

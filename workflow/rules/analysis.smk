@@ -1,6 +1,6 @@
 rule moments:
-    """<z^n>, n = 1..8: exact, CL (autocorrelation-aware errors), DM (ensemble random effects
-    over the members' sampling and data noise)."""
+    """<z^n>, n = 1..8: exact, CL (autocorrelation-aware errors), DM (ensemble random effects over
+    the members' deviations from their own training data, plus that data's CL error)."""
     input:
         cl="results/{point}/cl.npz",
         dm="results/{point}/dm.npz",
