@@ -1,11 +1,12 @@
 # Two entry points; each one sets up everything it needs on a fresh machine.
 #   make study   - the whole study on config/config.yaml, locally
 #   make test    - the test suite (what .ci/run calls)
+# and, for the edit-test loop, make test-fast: the unit tests (no workflow runs), under a minute.
 PY      := .venv/bin/python
 CORES   ?= 2
 STAMP   := .venv/.installed
 
-.PHONY: study test setup report clean
+.PHONY: study test test-fast setup report clean
 
 $(STAMP): requirements.txt pyproject.toml
 	python3 -m venv .venv
@@ -24,6 +25,9 @@ report: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -m "not slow"
 
 clean:
 	rm -rf results .snakemake

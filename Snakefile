@@ -1,5 +1,6 @@
 # CL samples per parameter point -> score-model ensemble -> reverse-SDE samples -> moments,
-# tables, figures. `snakemake --cores 2` runs the study on config/config.yaml.
+# tables, figures. `snakemake --cores 2` runs the study on config/config.yaml; every setting not
+# in the config takes its default (cldm/settings/, listed in README.md).
 from snakemake.utils import min_version
 
 min_version("9.0")
@@ -12,6 +13,13 @@ report: "workflow/report/workflow.rst"
 
 
 include: "workflow/rules/common.smk"
+
+
+wildcard_constraints:
+    point="|".join(re.escape(p) for p in POINTS),
+    k=r"\d+",
+
+
 include: "workflow/rules/langevin.smk"
 include: "workflow/rules/training.smk"
 include: "workflow/rules/sampling.smk"
@@ -25,14 +33,21 @@ localrules:
     moments,
     quality,
     tables,
-    figure_distributions,
-    figure_flows,
-    figure_density,
     figure_moments,
     figure_loss,
+    figure_distributions,
+    figure_field,
 
 
 rule all:
     input:
-        study_outputs(),
+        expand(rules.langevin.output, point=POINTS),
+        expand(rules.pool.output, point=POINTS),
+        expand(rules.moments.output, point=POINTS),
+        expand(rules.quality.output, point=POINTS),
+        expand(rules.figure_moments.output, point=POINTS),
+        expand(rules.figure_loss.output, point=POINTS),
+        expand(rules.figure_distributions.output, point=POINTS),
+        expand(rules.figure_field.output, point=POINTS, field=FIELDS),
+        rules.tables.output,
     default_target: True

@@ -16,18 +16,20 @@ import time
 import numpy as np
 import torch
 
-from cldm.exact import gaussian_cl_covariance
-from cldm.model import ScoreNet
-from cldm.sample import generate, nfe
-from cldm.sde import VESDE
-from cldm.train import TrainConfig, train
+from cldm.physics.exact import gaussian_cl_covariance
+from cldm.dm.model import ScoreNet
+from cldm.dm.sample import generate
+from cldm.dm.samplers import nfe
+from cldm.dm.sde import VESDE
+from cldm.dm.train import train
+from cldm.settings.training import Training
 
 GRID = {"heun": [10, 20, 40, 80], "em": [50, 100, 200, 400], "ei": [25, 50, 100, 200], "pc": [50, 100, 200]}
 
 
 def training_rate(steps: int = 1000) -> float:
     data = np.random.default_rng(0).standard_normal((100_000, 2))
-    cfg = TrainConfig(steps=steps, log_every=steps, warmup=10)
+    cfg = Training(steps=steps, log_every=steps, warmup=10)
     t = time.perf_counter()
     train(data, data[:5000], cfg, seed=0)
     return steps * cfg.batch_size / (time.perf_counter() - t)

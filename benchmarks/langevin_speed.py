@@ -11,8 +11,8 @@ import time
 
 import numpy as np
 
-from cldm.actions import Quartic
-from cldm.langevin import simulate
+from cldm.physics.actions import Quartic
+from cldm.physics.langevin import simulate
 
 SIGMA, LAM, EPS = 1 + 1j, 1.0, 0.01
 

@@ -50,6 +50,14 @@ def load_samples(path: str) -> dict:
     return data
 
 
+def load_chains(path: str) -> tuple[np.ndarray, dict]:
+    """CL samples of an archive written with `chains`, as shape (chains, samples), and the archive."""
+    data = load_samples(path)
+    if "chains" not in data:
+        raise CldmError(f"{path} holds no chain structure (no 'chains' entry): not a CL sample archive")
+    return data["z"].reshape(int(data["chains"]), -1), data
+
+
 def write_json(path: str, obj: dict) -> None:
     with atomic_path(path) as tmp, open(tmp, "w") as f:
         json.dump(obj, f, indent=2, sort_keys=True)

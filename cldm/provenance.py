@@ -20,11 +20,13 @@ def derive_seed(seed: int, *keys: str | int) -> int:
     return int(np.random.SeedSequence(entropy).generate_state(1)[0])
 
 
-def provenance(params: dict, seed: int | None = None) -> dict:
-    """Parameters, seed and package versions (deterministic: no clocks, no host names)."""
+def provenance(params: dict, seed: int | None = None, code: str | None = None) -> dict:
+    """Parameters, seed, the hash of the code that made the result (cldm.codehash: the rule's script
+    and the library it imports) and package versions (deterministic: no clocks, no host names)."""
     return dict(
         params=params,
         seed=seed,
+        code=code,
         python=platform.python_version(),
         versions={p: _version(p) for p in PACKAGES},
     )

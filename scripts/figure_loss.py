@@ -1,12 +1,6 @@
 """Rule figure_loss."""
 
 from cldm import job
-from cldm.io import read_csv
-from cldm.plots import loss_figure, save
+from cldm.stages import figures
 
-
-def main(sm):
-    save(loss_figure([read_csv(f) for f in sm.input.losses], f"{sm.wildcards.point}: score-model training"), list(sm.output))
-
-
-job.run(snakemake, "figure_loss", main)  # noqa: F821
+job.run(snakemake, "figure_loss", lambda sm: figures.loss(sm.wildcards.point, list(sm.input.losses), list(sm.output)))  # noqa: F821

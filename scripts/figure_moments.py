@@ -1,13 +1,7 @@
 """Rule figure_moments."""
 
 from cldm import job
-from cldm.io import read_csv
-from cldm.plots import moments_figure, point_title, save
+from cldm.stages import figures
 
-
-def main(sm):
-    save(moments_figure(read_csv(sm.input.moments), f"{point_title(sm.wildcards.point, sm.params.physics)}: moments"),
-         list(sm.output))
-
-
-job.run(snakemake, "figure_moments", main)  # noqa: F821
+job.run(snakemake, "figure_moments",  # noqa: F821
+        lambda sm: figures.moments(sm.wildcards.point, sm.params.physics, sm.input.moments, list(sm.output)))

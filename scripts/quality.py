@@ -1,20 +1,13 @@
-"""Rule quality: DM vs held-out CL samples, and the strip."""
+"""Rule quality."""
 
 from cldm import job
-from cldm.fields import strip_edge
-from cldm.io import load_samples, write_json
-from cldm.provenance import derive_seed, provenance
-from cldm.quality import dm_quality
-from cldm.split import held_out
+from cldm.settings.training import Training
+from cldm.stages.quality import point_quality
 
 
 def main(sm):
-    p, t, point = sm.params.physics, sm.params.training, sm.wildcards.point
-    cl, dm = load_samples(sm.input.cl), load_samples(sm.input.dm)
-    z = cl["z"].reshape(int(cl["chains"]), -1)
-    result = dm_quality(z[held_out(len(z), t["ensemble"], t["val_fraction"])], dm["z"], strip_edge(p),
-                        derive_seed(sm.params.seed, "quality", point))
-    write_json(sm.output[0], dict(result, provenance=provenance(dict(point=point, physics=p), sm.params.seed)))
+    point_quality(sm.wildcards.point, sm.params.physics, Training.from_dict(sm.params.training), sm.params.seed,
+                  sm.input.cl, sm.input.dm, sm.output[0], sm.params.code)
 
 
 job.run(snakemake, "quality", main)  # noqa: F821

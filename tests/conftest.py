@@ -1,7 +1,18 @@
+import numpy as np
 import pytest
 import torch
 
+from cldm.dm.train import Trained, train
+from cldm.physics.exact import gaussian_cl_covariance
+from cldm.settings.training import Training
 from workflow_helpers import scratch_copy, toy
+
+C = gaussian_cl_covariance(1, 1)  # the CL distribution of the Gaussian model, sigma = 1 + i
+
+
+def gaussian_data(n: int, seed: int) -> np.ndarray:
+    """n exact samples (x, y) of the Gaussian CL distribution at sigma = 1 + i."""
+    return np.random.default_rng(seed).multivariate_normal([0, 0], C, size=n)
 
 
 @pytest.fixture(autouse=True)
@@ -15,3 +26,12 @@ def toy_study(tmp_path_factory):
     work = scratch_copy(tmp_path_factory.mktemp("toy"))
     toy(work)
     return work
+
+
+@pytest.fixture(scope="session")
+def gaussian_model() -> tuple[Trained, np.ndarray]:
+    """A score model trained on 180k exact samples of the Gaussian CL density at sigma = 1 + i (3000
+    steps, ~10 s), and its training data; shared by the sampler, density and curl tests."""
+    data = gaussian_data(200_000, 0)
+    cfg = Training(steps=3000, batch_size=512, warmup=200, log_every=500, lr=2e-3, ema=0.999)
+    return train(data[:180_000], data[180_000:], cfg, seed=1), data[:180_000]

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from cldm.actions import Gaussian, Polynomial, Quartic, make_action
+from cldm.physics.actions import Gaussian, Polynomial, Quartic, make_action
 
 Z = np.array([0.3 + 0.2j, -1.1 + 0.7j, 2.0 - 0.4j])
 

@@ -2,10 +2,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cldm.analysis import moment_tables, pulls
-from cldm.quality import dm_quality, sliced_wasserstein
-from cldm.split import held_out, member_chains
-from cldm.tables import DAGGER, point_table, to_latex, to_markdown
+from cldm.analysis.moments import moment_tables, pulls
+from cldm.analysis.quality import dm_quality, sliced_wasserstein
+from cldm.analysis.split import held_out, member_chains
+from cldm.analysis.tables import DAGGER, point_table, to_latex, to_markdown
 
 GAUSS = dict(model="gaussian", A=1.0, B=1.0)
 

@@ -1,11 +1,12 @@
 import numpy as np
 import pytest
 
-from cldm.actions import Gaussian, Quartic
-from cldm.diagnostics import cl_diagnostics, step_scan
-from cldm.exact import quartic_moments
-from cldm.langevin import simulate
-from cldm.stats import mean_error
+from cldm.physics.actions import Gaussian, Quartic
+from cldm.physics.diagnostics import cl_diagnostics, step_scan
+from cldm.physics.exact import quartic_moments
+from cldm.physics.langevin import simulate
+from cldm.analysis.stats import mean_error
+from cldm.settings.langevin import Langevin
 
 ARGS = dict(chains=1024, samples=300, interval=0.1, therm=5.0, eps=0.01, integrator="heun", kref=20.0, seed=21)
 
@@ -66,8 +67,9 @@ def test_heavy_tails_are_flagged(sigma_1_plus_i):
 
 def test_step_scan_extrapolates_to_the_exact_value():
     """Euler at 0.02 and 0.04 is biased; its linear extrapolation to eps = 0 agrees with exact."""
-    settings = dict(integrator="euler", step=0.02, kref=None, chains=2048, samples=500, interval=0.2, therm=5.0)
-    scan = step_scan(Quartic(1 + 1j, 1.0), settings, [2.0], 2048, seed=3)
+    settings = Langevin(integrator="euler", step=0.02, kref=None, chains=2048, samples=500, interval=0.2, therm=5.0,
+                        step_scan=(2.0,), scan_chains=2048)
+    scan = step_scan(Quartic(1 + 1j, 1.0), settings, seed=3)
     exact = quartic_moments(1 + 1j, 1.0)[2].real
     first, fit = scan["runs"][0], scan["extrapolated"]["z2_re"]
     assert abs(first["z2_re"] - exact) > 4 * first["z2_re_err"], scan

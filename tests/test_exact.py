@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from cldm.exact import (
+from cldm.physics.exact import (
     exact_moments,
     gaussian_cl_covariance,
     gaussian_monomial_means,

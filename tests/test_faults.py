@@ -12,8 +12,8 @@ import pytest
 
 from cldm import CldmError
 from cldm.io import load_samples, save_samples
-from cldm.sample import generate
-from cldm.sde import VESDE
+from cldm.dm.sample import generate
+from cldm.dm.sde import VESDE
 
 from workflow_helpers import REPO, SNAKEMAKE, planned, scratch_copy, toy
 
@@ -46,7 +46,7 @@ def test_corrupt_sample_file_is_named(tmp_path, damage):
 
 def test_loading_is_pickle_free_and_no_config_reaches_a_shell():
     """Every np.load / torch.load refuses pickles; rules run scripts, never shell commands or eval."""
-    code = "\n".join(p.read_text() for p in [*REPO.glob("cldm/*.py"), *REPO.glob("scripts/*.py")])
+    code = "\n".join(p.read_text() for p in [*REPO.glob("cldm/**/*.py"), *REPO.glob("scripts/*.py")])
     loads = re.findall(r"(?:np|torch)\.load\([^)]*\)", code)
     assert loads and all("allow_pickle=False" in c or "weights_only=True" in c for c in loads), loads
     assert not re.search(r"(?<![.\w])(eval|exec)\(|subprocess|os\.system", code)

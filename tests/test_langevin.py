@@ -2,10 +2,10 @@ import numpy as np
 import pytest
 
 from cldm import CldmError
-from cldm.actions import Gaussian, Quartic
-from cldm.exact import gaussian_cl_covariance, gaussian_moment, quartic_moments, strip_bounds
-from cldm.langevin import simulate
-from cldm.stats import mean_error, moments
+from cldm.physics.actions import Gaussian, Quartic
+from cldm.physics.exact import gaussian_cl_covariance, gaussian_moment, quartic_moments, strip_bounds
+from cldm.physics.langevin import simulate
+from cldm.analysis.stats import mean_error, moments
 
 from helpers import pull_report
 

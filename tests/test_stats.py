@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from cldm.stats import (control_variate_means, cv_moments, format_complex, format_value, mean_error, moments,
+from cldm.analysis.stats import (control_variate_means, cv_moments, format_complex, format_value, mean_error, moments,
                          random_effects, tau_int)
 
 

@@ -33,10 +33,15 @@ def snakemake(workdir: Path, *args: str, check: bool = True, timeout: int = 600)
     return proc
 
 
+PROFILE = "workflow/profiles/default"
+
+
 def toy(workdir: Path, *targets: str, flags: tuple = (), extra: tuple = (), **kw) -> subprocess.CompletedProcess:
-    """snakemake TARGETS --cores 2 FLAGS --configfile config/test.yaml EXTRA (targets first: after
-    --configfile they would be read as config files)."""
-    return snakemake(workdir, *targets, "--cores", "2", *flags, "--configfile", "config/test.yaml", *extra, **kw)
+    """snakemake TARGETS --workflow-profile workflow/profiles/default --cores 2 FLAGS --configfile
+    config/test.yaml EXTRA, as the README runs the study (targets first: after --configfile they
+    would be read as config files)."""
+    return snakemake(workdir, *targets, "--workflow-profile", PROFILE, "--cores", "2", *flags,
+                     "--configfile", "config/test.yaml", *extra, **kw)
 
 
 def planned(workdir: Path, *targets: str, flags: tuple = (), extra: tuple = ()) -> dict[str, int]:

@@ -1,58 +1,48 @@
 import re
 
-from cldm.config import validate
+from cldm.codehash import code_hash
+from cldm.config import load_study
 
-validate(config, workflow.source_path("../schemas/config.schema.yaml"))
-
-POINTS = list(config["points"])
-FIGURES = ("distributions", "flows", "density", "moments", "loss")
+STUDY = load_study(config)  # validated before any job: an error names the key
+POINTS = list(STUDY.points)
 
 
-wildcard_constraints:
-    point="|".join(re.escape(p) for p in POINTS),
-    k=r"\d+",
+def code(script):
+    """Hash of the script scripts/SCRIPT.py and the library code it imports (cldm.codehash: docstrings
+    and comments stripped), a parameter of each job that runs it. Editing code reruns exactly the
+    jobs that use it; touching a file or editing a comment reruns nothing. The workflow profiles
+    replace Snakemake's own code trigger (a script newer than its outputs, which reruns on a mere
+    touch) by this hash."""
+    return code_hash(f"scripts/{script}.py", workflow.basedir)
 
 
 def physics(point):
     """Model parameters of a point: model, A, B (and lam)."""
-    p = config["points"][point]
-    return {key: p[key] for key in ("model", "A", "B", "lam") if key in p}
+    return STUDY.points[point].physics
 
 
 def settings(point, stage):
-    """A stage's settings for one point: the global section, the point's overrides on top."""
-    return {**config[stage], **config["points"][point].get(stage, {})}
+    """A stage's settings for one point, every key resolved (defaults, the global section, the
+    point's section): what a job depends on."""
+    s = STUDY.points[point].stage(stage)
+    return s.params() if stage == "sampling" else s.as_dict()
 
 
 def seed(point):
-    return config["points"][point].get("seed", config["seed"])
+    return STUDY.points[point].seed
 
 
 def members(point):
-    return range(settings(point, "training")["ensemble"])
+    return range(STUDY.points[point].training.ensemble)
 
 
-def lib(*modules):
-    """Library modules a rule's script imports: inputs, so editing one reruns its rules."""
-    return [f"cldm/{m}.py" for m in ("__init__", "io", "job", "provenance", *modules)]
+FIELDS = {"flows": 41, "density": 100}  # figures of the learned score of member 0: grid cells per axis
 
 
-def figures(point):
-    return expand("results/{point}/figures/{name}.{ext}", point=point, name=FIGURES, ext=("pdf", "png"))
-
-
-def point_outputs(point):
-    return [
-        f"results/{point}/cl.npz",
-        f"results/{point}/dm.npz",
-        f"results/{point}/moments.csv",
-        f"results/{point}/dm_quality.json",
-        *figures(point),
-    ]
-
-
-def study_outputs():
-    return [
-        *(f for p in POINTS for f in point_outputs(p)),
-        *expand("results/tables/moments.{ext}", ext=("csv", "md", "tex")),
-    ]
+def figure(name):
+    """A point's figure as PDF and, for the report, PNG with its caption workflow/report/NAME.rst."""
+    return dict(
+        pdf=f"results/{{point}}/figures/{name}.pdf",
+        png=report(f"results/{{point}}/figures/{name}.png", caption=f"../report/{name}.rst", category="{point}",
+                   labels={"point": "{point}", "figure": name}),
+    )

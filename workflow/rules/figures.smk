@@ -1,29 +1,17 @@
-SCORE_T = 1e-3  # VE time of the learned score shown as s_theta(x, y, t -> 0): sigma(t) = 0.03 for alpha = 25
-MAX_SAMPLES = 10**6  # samples per histogram
-PLOTS = ("plots", "fields", "exact")  # what cldm/plots.py imports
-
-
 rule figure_moments:
     """Exact, CL and DM moments against n."""
     input:
-        moments="results/{point}/moments.csv",
-        lib=lib(*PLOTS),
+        moments=rules.moments.output.moments,
     output:
-        pdf="results/{point}/figures/moments.pdf",
-        png=report(
-            "results/{point}/figures/moments.png",
-            caption="../report/moments.rst",
-            category="{point}",
-            labels={"point": "{point}", "figure": "moments"},
-        ),
+        **figure("moments"),
     params:
         physics=lambda w: physics(w.point),
+        code=code("figure_moments"),
+    threads: 1
     log:
         "results/logs/{point}/figure_moments.log",
     benchmark:
         "results/benchmarks/{point}/figure_moments.tsv"
-    conda:
-        "../envs/cldm.yaml"
     script:
         "../../scripts/figure_moments.py"
 
@@ -31,22 +19,16 @@ rule figure_moments:
 rule figure_loss:
     """Training and validation loss curves of every ensemble member."""
     input:
-        losses=lambda w: expand("results/{{point}}/model/member{k}_loss.csv", k=members(w.point)),
-        lib=lib(*PLOTS),
+        losses=lambda w: expand(rules.train.output.loss, point=w.point, k=members(w.point)),
     output:
-        pdf="results/{point}/figures/loss.pdf",
-        png=report(
-            "results/{point}/figures/loss.png",
-            caption="../report/loss.rst",
-            category="{point}",
-            labels={"point": "{point}", "figure": "loss"},
-        ),
+        **figure("loss"),
+    params:
+        code=code("figure_loss"),
+    threads: 1
     log:
         "results/logs/{point}/figure_loss.log",
     benchmark:
         "results/benchmarks/{point}/figure_loss.tsv"
-    conda:
-        "../envs/cldm.yaml"
     script:
         "../../scripts/figure_loss.py"
 
@@ -54,84 +36,42 @@ rule figure_loss:
 rule figure_distributions:
     """CL and DM samples as 2-D densities and marginals, with the exact P or the strip."""
     input:
-        cl="results/{point}/cl.npz",
-        dm="results/{point}/dm.npz",
-        lib=lib(*PLOTS),
+        cl=rules.langevin.output.samples,
+        dm=rules.pool.output[0],
     output:
-        pdf="results/{point}/figures/distributions.pdf",
-        png=report(
-            "results/{point}/figures/distributions.png",
-            caption="../report/distributions.rst",
-            category="{point}",
-            labels={"point": "{point}", "figure": "distributions"},
-        ),
+        **figure("distributions"),
     params:
         physics=lambda w: physics(w.point),
-        bins=100,
-        max_samples=MAX_SAMPLES,
+        code=code("figure_distributions"),
+    threads: 1
     log:
         "results/logs/{point}/figure_distributions.log",
     benchmark:
         "results/benchmarks/{point}/figure_distributions.tsv"
-    conda:
-        "../envs/cldm.yaml"
     script:
         "../../scripts/figure_distributions.py"
 
 
-rule figure_flows:
-    """Streamlines and curl of the CL drift and of the learned score of member 0."""
+rule figure_field:
+    """The learned score of member 0 on the plane: streamlines and curl against the CL drift
+    (flows), and the density integrated from it against CL (density)."""
     input:
-        cl="results/{point}/cl.npz",
-        model="results/{point}/model/member0.pt",
-        lib=lib(*PLOTS, "actions", "model", "sde", "train"),
+        cl=rules.langevin.output.samples,
+        model=lambda w: expand(rules.train.output.model, point=w.point, k=0)[0],
     output:
-        pdf="results/{point}/figures/flows.pdf",
-        png=report(
-            "results/{point}/figures/flows.png",
-            caption="../report/flows.rst",
-            category="{point}",
-            labels={"point": "{point}", "figure": "flows"},
-        ),
+        pdf="results/{point}/figures/{field}.pdf",
+        png=report("results/{point}/figures/{field}.png", caption="../report/field.rst", category="{point}",
+                   labels={"point": "{point}", "figure": "{field}"}),
+    wildcard_constraints:
+        field="|".join(FIELDS),
     params:
         physics=lambda w: physics(w.point),
-        bins=41,
-        max_samples=MAX_SAMPLES,
-        score_t=SCORE_T,
+        bins=lambda w: FIELDS[w.field],
+        code=code("figure_field"),
+    threads: 1
     log:
-        "results/logs/{point}/figure_flows.log",
+        "results/logs/{point}/figure_{field}.log",
     benchmark:
-        "results/benchmarks/{point}/figure_flows.tsv"
-    conda:
-        "../envs/cldm.yaml"
+        "results/benchmarks/{point}/figure_{field}.tsv"
     script:
-        "../../scripts/figure_flows.py"
-
-
-rule figure_density:
-    """The density integrated from the learned score of member 0 against CL (and exact)."""
-    input:
-        cl="results/{point}/cl.npz",
-        model="results/{point}/model/member0.pt",
-        lib=lib(*PLOTS, "actions", "model", "sde", "train"),
-    output:
-        pdf="results/{point}/figures/density.pdf",
-        png=report(
-            "results/{point}/figures/density.png",
-            caption="../report/density.rst",
-            category="{point}",
-            labels={"point": "{point}", "figure": "density"},
-        ),
-    params:
-        physics=lambda w: physics(w.point),
-        bins=100,
-        max_samples=MAX_SAMPLES,
-        score_t=SCORE_T,
-    log:
-        "results/logs/{point}/figure_density.log",
-    benchmark:
-        "results/benchmarks/{point}/figure_density.tsv"
-    conda:
-        "../envs/cldm.yaml"
-    script:
-        "../../scripts/figure_density.py"
+        "../../scripts/figure_field.py"

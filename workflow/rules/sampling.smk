@@ -1,14 +1,15 @@
 rule sample:
     """Samples of one ensemble member from the reverse-time solver of the config."""
     input:
-        model="results/{point}/model/member{k}.pt",
-        lib=lib("model", "sde", "train", "sample"),
+        model=rules.train.output.model,
     output:
         "results/{point}/samples/member{k}.npz",
     params:
         settings=lambda w: settings(w.point, "sampling"),
         seed=lambda w: seed(w.point),
-    threads: config["threads"]["sample"]
+        device=STUDY.device,
+        code=code("sample"),
+    threads: STUDY.threads.sample
     resources:
         runtime=60,
         mem_mb=4000,
@@ -16,8 +17,6 @@ rule sample:
         "results/logs/{point}/sample_member{k}.log",
     benchmark:
         "results/benchmarks/{point}/sample_member{k}.tsv"
-    conda:
-        "../envs/cldm.yaml"
     script:
         "../../scripts/sample.py"
 
@@ -25,15 +24,15 @@ rule sample:
 rule pool:
     """All members' samples of a point in one archive, with the member of each sample."""
     input:
-        samples=lambda w: expand("results/{{point}}/samples/member{k}.npz", k=members(w.point)),
-        lib=lib(),
+        samples=lambda w: expand(rules.sample.output[0], point=w.point, k=members(w.point)),
     output:
         "results/{point}/dm.npz",
+    params:
+        code=code("pool"),
+    threads: 1
     log:
         "results/logs/{point}/pool.log",
     benchmark:
         "results/benchmarks/{point}/pool.tsv"
-    conda:
-        "../envs/cldm.yaml"
     script:
         "../../scripts/pool.py"

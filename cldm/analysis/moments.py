@@ -1,0 +1,62 @@
+"""Moments of a point, side by side: exact, CL (autocorrelated chains) and DM (model ensemble)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cldm.physics.exact import exact_moments
+from cldm.analysis.stats import cv_moments, moments, random_effects
+
+NMAX = 8
+COLUMNS = ["n", "estimator", "re", "re_err", "im", "im_err"]
+
+
+def moment_tables(physics: dict, z_cl: np.ndarray, z_dm: np.ndarray, member: np.ndarray,
+                  shares: list[np.ndarray], z_ref: np.ndarray | None = None, ref_mean: np.ndarray | None = None,
+                  ref_cov: np.ndarray | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(moments, errors): the contract table `n,estimator,re,re_err,im,im_err` for exact, CL and DM,
+    and the error budget behind it: CL tau_int; DM within-model, data and between-model parts.
+
+    z_cl has shape (chains, samples); DM samples are independent, one model per `member` label,
+    and member k learned from the chains shares[k]. Where the sampler gave reference samples z_ref
+    (Gaussian, N(ref_mean[k], ref_cov[k]) for member k), their monomials are control variates of
+    the DM moments. The DM value pools the members with a random-effects (Paule-Mandel)
+    combination of their deviations from their own data, whose CL error (the chains are i.i.d.:
+    err_CL sqrt(chains / |share|)) enters as a known part.
+    """
+    exact = exact_moments(**physics, nmax=NMAX)
+    rows = [dict(n=n, estimator="exact", re=v.real, re_err=0.0, im=v.imag, im_err=0.0) for n, v in exact.items()]
+    budget = []
+    cl = moments(z_cl, NMAX)
+    for r in cl:
+        rows.append(dict(n=r["n"], estimator="CL", **{k: r[k] for k in COLUMNS[2:]}))
+        for part in ("re", "im"):
+            budget.append(dict(n=r["n"], estimator="CL", part=part, value=r[part], err=r[f"{part}_err"],
+                               err_within=np.nan, err_data=np.nan, err_between=np.nan, tau_int=r[f"tau_{part}"]))
+    if z_ref is None:
+        per_member = [moments(z_dm[member == k], NMAX, iid=True) for k in np.unique(member)]
+    else:
+        per_member = [cv_moments(z_dm[member == k], z_ref[member == k], ref_mean[k], ref_cov[k], NMAX)
+                      for k in np.unique(member)]
+    data = np.array([[np.mean(z_cl[s] ** n) for n in range(1, NMAX + 1)] for s in shares])
+    data = dict(re=data.real, im=data.imag)
+    scale = np.sqrt(len(z_cl) / np.array([len(s) for s in shares]))
+    for i in range(NMAX):
+        row = dict(n=i + 1, estimator="DM")
+        for part in ("re", "im"):
+            pooled = random_effects([m[i][part] for m in per_member], [m[i][f"{part}_err"] for m in per_member],
+                                    data[part][:, i], cl[i][f"{part}_err"] * scale)
+            row.update({part: pooled["mean"], f"{part}_err": pooled["err"]})
+            budget.append(dict(n=i + 1, estimator="DM", part=part, value=pooled["mean"], err=pooled["err"],
+                               err_within=pooled["err_within"], err_data=pooled["err_data"],
+                               err_between=pooled["tau"], tau_int=0.5))
+        rows.append(row)
+    return pd.DataFrame(rows, columns=COLUMNS), pd.DataFrame(budget)
+
+
+def pulls(table: pd.DataFrame, estimator: str, ns=(2, 4, 6, 8)) -> pd.DataFrame:
+    """(estimate - exact) / error for the real and imaginary parts of <z^n>."""
+    ex = table[table.estimator == "exact"].set_index("n")
+    est = table[table.estimator == estimator].set_index("n")
+    return pd.DataFrame({part: (est[part] - ex[part]) / est[f"{part}_err"] for part in ("re", "im")}).loc[list(ns)]

@@ -1,0 +1,137 @@
+"""Error analysis: Gamma-method autocorrelation, moments with errors, regression control variates, random-effects pooling."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import optimize
+
+from cldm.physics.exact import gaussian_monomial_means, monomials
+
+
+def tau_int(series: np.ndarray, c: float = 6.0) -> float:
+    """Integrated autocorrelation time of a real observable measured on several chains.
+
+    series has shape (chains, samples). Gamma(t) is averaged over chains (FFT), and
+    tau_int(W) = 1/2 + sum_{t=1}^{W} Gamma(t)/Gamma(0) is summed up to the first window
+    W >= c tau_int(W) (Madras-Sokal automatic windowing).
+    """
+    x = np.atleast_2d(series)
+    x = x - x.mean()
+    n = x.shape[1]
+    f = np.fft.rfft(x, n=2 * n, axis=1)
+    gamma = np.fft.irfft(f.real**2 + f.imag**2, axis=1)[:, :n].sum(axis=0) / (x.shape[0] * np.arange(n, 0, -1))
+    if gamma[0] == 0:
+        return 0.5
+    tau = 0.5 + np.cumsum(gamma[1:] / gamma[0])
+    window = np.flatnonzero(np.arange(1, n) >= c * tau)
+    return float(tau[window[0]] if window.size else tau[-1])
+
+
+def mean_error(series: np.ndarray) -> tuple[float, float, float]:
+    """Mean, its error sqrt(2 tau_int var / N), and tau_int of a (chains, samples) series."""
+    x = np.atleast_2d(series)
+    tau = tau_int(x)
+    return float(x.mean()), float(np.sqrt(2 * tau * x.var() / x.size)), tau
+
+
+def moments(z: np.ndarray, nmax: int = 8, iid: bool = False) -> list[dict]:
+    """<z^n>, n = 1..nmax, with errors.
+
+    z has shape (chains, samples) for Markov-chain data (errors from tau_int), or any shape
+    with iid=True for independent samples (tau_int = 1/2).
+    """
+    z = np.asarray(z)
+    estimate = _iid if iid else mean_error
+    rows, zn = [], np.ones_like(z)
+    for n in range(1, nmax + 1):
+        zn = zn * z
+        re, re_err, tau_re = estimate(zn.real)
+        im, im_err, tau_im = estimate(zn.imag)
+        rows.append(dict(n=n, re=re, re_err=re_err, im=im, im_err=im_err, tau_re=tau_re, tau_im=tau_im))
+    return rows
+
+
+def _iid(x: np.ndarray) -> tuple[float, float, float]:
+    return float(x.mean()), float(x.std(ddof=1) / np.sqrt(x.size)), 0.5
+
+
+def control_variate_means(f: np.ndarray, g: np.ndarray, g_mean: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """E f_j from N independent rows (f_i, g_i), f of shape (N, m), g of shape (N, p) with E g known:
+    the means of h_j = f_j - (g - E g) beta_j, beta_j the least-squares fit of f_j on g (regression
+    control variates), and their errors std(h_j)/sqrt(N - p)."""
+    gc = g - g.mean(axis=0)
+    beta = np.linalg.lstsq(gc, f - f.mean(axis=0), rcond=None)[0]
+    h = f - (g - g_mean) @ beta
+    return h.mean(axis=0), h.std(axis=0, ddof=1) * np.sqrt((len(h) - 1) / (len(h) - 1 - g.shape[1]) / len(h))
+
+
+def cv_moments(z: np.ndarray, z_ref: np.ndarray, ref_mean: np.ndarray, ref_cov: np.ndarray, nmax: int = 8,
+               degree: int = 6) -> list[dict]:
+    """<z^n>, n = 1..nmax, of independent samples z paired with Gaussian reference samples
+    z_ref = x + iy ~ N(ref_mean, ref_cov): every monomial x^a y^b, a + b <= degree, has a known mean
+    and together they are the control variates of Re z^n and Im z^n."""
+    zn = np.cumprod(np.repeat(z[:, None], nmax, axis=1), axis=1)
+    x, y = z_ref.real, z_ref.imag
+    exps = monomials(degree)
+    g = np.stack([x**a * y**b for a, b in exps], axis=1)
+    known = gaussian_monomial_means(ref_mean, ref_cov, degree)
+    est, err = control_variate_means(np.concatenate([zn.real, zn.imag], axis=1), g, np.array([known[e] for e in exps]))
+    return [dict(n=n, re=est[n - 1], re_err=err[n - 1], im=est[nmax + n - 1], im_err=err[nmax + n - 1], tau_re=0.5, tau_im=0.5)
+            for n in range(1, nmax + 1)]
+
+
+def random_effects(values: np.ndarray, errors: np.ndarray, data: np.ndarray | None = None,
+                   data_errors: np.ndarray | None = None) -> dict[str, float]:
+    """Random-effects pooling of K estimates y_k with within-errors s_k (Paule-Mandel).
+
+    The between-model variance tau^2 solves Q(tau^2) = sum w_k (e_k - e_w)^2 = K - 1 with weights
+    w_k = 1/(s_k^2 + tau^2) and e_w their weighted mean (tau^2 = 0 if Q(0) <= K - 1); the pooled
+    mean is y_w = sum w_k y_k / sum w_k, its error 1/sqrt(sum w_k). Unlike DerSimonian-Laird's
+    one-step moment estimate, this does not shrink tau when the s_k are small and unequal (with
+    s_k -> 0 it gives the sample variance of the y_k).
+
+    Members that learned from independent data with known means d_k and errors v_k: the spread is
+    that of the deviations e_k = y_k - d_k, and the data add their own error,
+    err^2 = 1/sum w_k + sum w_k^2 v_k^2 / (sum w_k)^2. Without data, e_k = y_k.
+    Returns mean, err (combined), err_within (s_k alone), err_data and tau.
+    """
+    y, s2 = np.asarray(values, float), np.asarray(errors, float) ** 2
+    d = np.zeros_like(y) if data is None else np.asarray(data, float)
+    v2 = np.zeros_like(y) if data_errors is None else np.asarray(data_errors, float) ** 2
+    e, k = y - d, y.size
+
+    def excess_q(tau2: float) -> float:
+        w = 1 / (s2 + tau2)
+        return float(np.sum(w * (e - np.sum(w * e) / np.sum(w)) ** 2) - (k - 1))
+
+    tau2 = 0.0
+    if k > 1 and excess_q(0.0) > 0:
+        tau2 = optimize.brentq(excess_q, 0.0, float(np.sum((e - e.mean()) ** 2) / (k - 1)), xtol=1e-300, rtol=1e-12)
+    w = 1 / (s2 + tau2)
+    err_data = float(np.sqrt(np.sum(w**2 * v2)) / np.sum(w))
+    return dict(
+        mean=float(np.sum(w * y) / np.sum(w)),
+        err=float(np.hypot(1 / np.sqrt(np.sum(w)), err_data)),
+        err_within=float(1 / np.sqrt(np.sum(1 / s2))),
+        err_data=err_data,
+        tau=float(np.sqrt(tau2)),
+    )
+
+
+def format_value(value: float, err: float) -> str:
+    """'0.2134(3)': value rounded to the first significant digit of its error."""
+    if not np.isfinite(err) or err <= 0:
+        return f"{value:.6f}"
+    digits = max(0, -math.floor(math.log10(err)))
+    e = round(err * 10**digits)
+    if e >= 10:  # error rounded up to the next decade
+        digits, e = max(0, digits - 1), round(err * 10 ** (digits - 1))
+    return f"{value:.{digits}f}({e})"
+
+
+def format_complex(re: float, re_err: float, im: float, im_err: float) -> str:
+    """'0.2134(3) - 0.0740(1)i'."""
+    sign = "-" if im < 0 else "+"
+    return f"{format_value(re, re_err)} {sign} {format_value(abs(im), im_err)}i"

@@ -1,0 +1,1 @@
+"""Diffusion models: the VE SDE, score networks, training and reverse-time samplers (torch)."""

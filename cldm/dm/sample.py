@@ -1,0 +1,170 @@
+"""Reverse-time samplers for the VE SDE. Each is one function over a score s(x, t); the registry
+`cldm.dm.samplers.SAMPLERS` names them, with their network evaluations and options."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import NamedTuple
+
+import torch
+from tqdm import tqdm
+
+from cldm import CldmError
+from cldm.dm.samplers import SAMPLERS
+from cldm.dm.sde import VESDE
+from cldm.settings.sampling import Sampling
+
+Score = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+"""s(x, t): x of shape (N, d), t a 0-dim tensor (one time for the whole batch)."""
+
+
+def noise_like(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+    """Standard normals of x's shape from the CPU generator `gen`, on x's device: the same stream on
+    every device."""
+    return torch.randn(x.shape, generator=gen).to(x.device)
+
+
+class Draw(NamedTuple):
+    """Samples x and, where the sampler provides one, a control variate: the reference path x_ref
+    driven by the same noise with the score of unit Gaussian data, whose law N(0, ref_var I) is exact."""
+
+    x: torch.Tensor
+    ref: torch.Tensor | None = None
+    ref_var: float | None = None
+
+
+def euler_maruyama(score: Score, sde: VESDE, x: torch.Tensor, steps: int, gen: torch.Generator, *, t_eps: float) -> Draw:
+    """Reverse SDE dx = -g(t)^2 s(x, t) dt + g(t) dw on a uniform t-grid from 1 to t_eps,
+    then one denoising step x + sigma(t_eps)^2 s(x, t_eps) (Tweedie). NFE = steps + 1.
+
+    The same steps and noise move x_ref with s = -x/(1 + sigma^2): x_ref <- a x_ref + g sqrt(dt) xi,
+    a = 1 - g^2 dt/(1 + sigma^2), so its variance follows v <- a^2 v + g^2 dt exactly (from sigma_max^2).
+    """
+    ts = torch.linspace(1.0, t_eps, steps + 1, dtype=torch.float64)
+    ref, var = x.clone(), sde.sigma_max**2
+    for t, t_next in zip(ts[:-1], ts[1:]):
+        dt, g = float(t - t_next), float(sde.g(t))
+        a = 1 - g**2 * dt / (1 + float(sde.sigma(t)) ** 2)
+        noise = g * dt**0.5 * noise_like(x, gen)
+        x = x + g**2 * dt * score(x, t.float()) + noise
+        ref, var = a * ref + noise, a**2 * var + g**2 * dt
+    s2 = float(sde.sigma(ts[-1])) ** 2
+    a = 1 - s2 / (1 + s2)
+    return Draw(x + s2 * score(x, ts[-1].float()), a * ref, a**2 * var)
+
+
+def exponential_integrator(score: Score, sde: VESDE, x: torch.Tensor, steps: int, gen: torch.Generator,
+                           *, t_eps: float, power: float) -> Draw:
+    """Reverse SDE with the score split as s = -x/(1 + sigma^2) + r: the linear part (the whole score
+    of unit Gaussian data) is integrated exactly and the rest r to second order (Heun, same noise).
+    From t to the next time s, D = sigma_t^2 - sigma_s^2,
+
+        x_s = a x_t + c (r(x_t, t) + r(x', s))/2 + sqrt(a D) xi,  a = (1 + sigma_s^2)/(1 + sigma_t^2),
+        c = (1 + sigma_s^2) ln(1/a),  x' = a x_t + c r(x_t, t) + sqrt(a D) xi,
+
+    which for r = 0 is p(x_s | x_t) exactly. Times t_i = t_eps + (1 - t_eps)(1 - i/N)^power are
+    finer at small t, where r varies fastest; then Tweedie denoising. NFE = 2 steps + 1.
+    The reference path (r = 0, same noise) has variance v <- a^2 v + a D, from sigma_max^2.
+    """
+    ts = t_eps + (1 - t_eps) * torch.linspace(1.0, 0.0, steps + 1, dtype=torch.float64) ** power
+    s2 = sde.sigma(ts) ** 2
+    ref, var = x.clone(), sde.sigma_max**2
+
+    def rest(x: torch.Tensor, i: int) -> torch.Tensor:
+        return score(x, ts[i].float()) + x / (1 + float(s2[i]))
+
+    for i in range(steps):
+        a, d = float((1 + s2[i + 1]) / (1 + s2[i])), float(s2[i] - s2[i + 1])
+        c = (1 + float(s2[i + 1])) * -math.log(a)
+        noise = (a * d) ** 0.5 * noise_like(x, gen)
+        r = rest(x, i)
+        x = a * x + c * (r + rest(a * x + c * r + noise, i + 1)) / 2 + noise
+        ref, var = a * ref + noise, a**2 * var + a * d
+    a = 1 / (1 + float(s2[-1]))
+    return Draw(x + float(s2[-1]) * score(x, ts[-1].float()), a * ref, a**2 * var)
+
+
+def predictor_corrector(
+    score: Score, sde: VESDE, x: torch.Tensor, steps: int, gen: torch.Generator, *, snr: float, t_eps: float
+) -> Draw:
+    """Euler-Maruyama predictor + one Langevin corrector per step, step size 2 (snr |z| / |s|)^2
+    (Song et al. 2021), then Tweedie denoising. NFE = 2 steps + 1."""
+    ts = torch.linspace(1.0, t_eps, steps + 1)
+    for t, t_next in zip(ts[:-1], ts[1:]):
+        z = noise_like(x, gen)
+        s = score(x, t)
+        eps = 2 * (snr * z.norm(dim=1).mean() / s.norm(dim=1).mean()) ** 2
+        x = x + eps * s + (2 * eps).sqrt() * z
+        dt, g = t - t_next, sde.g(t)
+        x = x + g**2 * score(x, t) * dt + g * dt.sqrt() * noise_like(x, gen)
+    return Draw(x + sde.sigma(ts[-1]) ** 2 * score(x, ts[-1]))
+
+
+def sigma_grid(sigma_max: float, sigma_min: float, steps: int, rho: float) -> torch.Tensor:
+    """EDM noise levels sigma_i = (smax^(1/rho) + i/(N-1) (smin^(1/rho) - smax^(1/rho)))^rho, then 0."""
+    i = torch.arange(steps, dtype=torch.float64) / max(1, steps - 1)
+    s = (sigma_max ** (1 / rho) + i * (sigma_min ** (1 / rho) - sigma_max ** (1 / rho))) ** rho
+    return torch.cat([s, torch.zeros(1, dtype=torch.float64)]).float()
+
+
+def heun(
+    score: Score,
+    sde: VESDE,
+    x: torch.Tensor,
+    steps: int,
+    gen: torch.Generator,
+    *,
+    sigma_min: float,
+    rho: float,
+    churn: float,
+) -> Draw:
+    """EDM's second-order sampler (Karras et al. 2022, Alg. 2) for dx/dsigma = -sigma s(x, sigma).
+
+    churn = 0 solves the probability-flow ODE; churn > 0 adds noise sigma -> sigma (1 + gamma),
+    gamma = min(churn/steps, sqrt 2 - 1), before each step. The last step goes to sigma = 0
+    with Euler, which is Tweedie denoising. NFE = 2 steps - 1.
+    """
+    sigmas = sigma_grid(sde.sigma_max, sigma_min, steps, rho)
+    gamma = min(churn / steps, 2**0.5 - 1)
+
+    def slope(x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
+        return -sigma * score(x, sde.t_of_sigma(sigma))
+
+    for s, s_next in zip(sigmas[:-1], sigmas[1:]):
+        if gamma > 0:
+            s_hat = s * (1 + gamma)
+            x = x + (s_hat**2 - s**2).sqrt() * noise_like(x, gen)
+            s = s_hat
+        d = slope(x, s)
+        x_next = x + (s_next - s) * d
+        if s_next > 0:
+            x_next = x + (s_next - s) * (d + slope(x_next, s_next)) / 2
+        x = x_next
+    return Draw(x)
+
+
+def generate(score: Score, sde: VESDE, n: int, dim: int, sampler: str, steps: int, seed: int, batch: int = 8192,
+             progress: bool = False, device: str | torch.device = "cpu", **opts) -> Draw:
+    """n samples from N(0, sigma_max^2) pushed through `sampler` (a name of the registry; options
+    not given take the defaults of the Sampling settings), in batches, without gradients, on
+    `device` (the random stream is the CPU's).
+
+    Batches of a few thousand keep the network's activations in cache (2x faster than 65536).
+    Raises CldmError if the sampler produces non-finite values.
+    """
+    gen = torch.Generator().manual_seed(seed)
+    solve = SAMPLERS[sampler].load()
+    opts = {**Sampling(sampler=sampler).options(), **opts}
+    draws = []
+    with torch.no_grad():
+        for size in tqdm([batch] * (n // batch) + ([n % batch] if n % batch else []), desc="sample batches", disable=not progress,
+                         mininterval=5):
+            x0 = sde.sigma_max * torch.randn(size, dim, generator=gen).to(device)
+            draw = solve(score, sde, x0, steps, gen, **opts)
+            bad = int((~torch.isfinite(draw.x)).any(dim=1).sum())
+            if bad:
+                raise CldmError(f"sampler '{sampler}' produced {bad} non-finite samples of {size}")
+            draws.append(draw)
+    ref = torch.cat([d.ref for d in draws]).cpu() if draws[0].ref is not None else None
+    return Draw(torch.cat([d.x for d in draws]).cpu(), ref, draws[0].ref_var)

@@ -1,0 +1,1 @@
+"""Physics: actions, exact results, complex Langevin and its diagnostics (numpy only)."""

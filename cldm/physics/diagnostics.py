@@ -1,0 +1,89 @@
+"""Is this CL run trustworthy? Strip, drift-tail, consistency (L_c O) and step-size checks."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from cldm.physics.actions import Polynomial
+from cldm.physics.exact import point_strip
+from cldm.physics.langevin import simulate
+from cldm.settings.langevin import Langevin
+from cldm.analysis.stats import mean_error
+
+HILL_FRACTION = 1e-3  # tail fraction for the drift tail index
+MIN_TAIL_INDEX = 3.0  # P(|K| > u) ~ u^-a with a below this: heavy tails, boundary terms likely
+MAX_PULL = 4.0  # |<L_c O>| / error above this: the consistency condition fails
+
+
+def drift_tail_index(k_abs: np.ndarray) -> float:
+    """Hill estimate of a in P(|K| > u) ~ u^-a from the largest HILL_FRACTION of |K|.
+
+    A distribution decaying exponentially or faster gives a large a; a power law with small a
+    signals the boundary terms that make CL converge to wrong results (Nagata et al. 2016).
+    """
+    top = np.sort(k_abs.ravel())[::-1][: max(10, int(HILL_FRACTION * k_abs.size))]
+    return float(1 / np.mean(np.log(top[:-1] / top[-1])))
+
+
+def consistency(action: Polynomial, z: np.ndarray, n: int) -> dict:
+    """<L_c z^n> = <n(n-1) z^(n-2) + n K z^(n-1)>, zero for correct CL, with its error."""
+    lc = n * (n - 1) * z ** (n - 2) + n * action.drift(z.copy()) * z ** (n - 1)
+    re, re_err, _ = mean_error(lc.real)
+    im, im_err, _ = mean_error(lc.imag)
+    return dict(n=n, re=re, re_err=re_err, im=im, im_err=im_err)
+
+
+def step_scan(action: Polynomial, settings: Langevin, seed: int) -> dict:
+    """<z^2> at step sizes eps * f, f = 1 and each factor of settings.step_scan, each from
+    settings.scan_chains fresh chains, and its extrapolation to eps = 0 by a weighted fit
+    a + b eps^p (p = 1 for Euler, 2 for Heun): the step-size dependence."""
+    rows = []
+    for f in [1.0, *settings.step_scan]:
+        step = settings.step * f
+        z = simulate(action, **settings.engine(chains=settings.scan_chains, step=step), seed=seed)
+        re, re_err, _ = mean_error((z**2).real)
+        im, im_err, _ = mean_error((z**2).imag)
+        rows.append(dict(step=step, z2_re=re, z2_re_err=re_err, z2_im=im, z2_im_err=im_err))
+    order = 1 if settings.integrator == "euler" else 2
+    fit = {part: _extrapolate([r["step"] ** order for r in rows], [r[f"z2_{part}"] for r in rows],
+                              [r[f"z2_{part}_err"] for r in rows]) for part in ("re", "im")}
+    return dict(order=order, runs=rows, extrapolated={f"z2_{k}": v for k, v in fit.items()})
+
+
+def _extrapolate(h: list[float], y: list[float], err: list[float]) -> dict | None:
+    """Weighted least squares y = a + b h; returns a and its error (None with fewer than 2 runs)."""
+    if len(h) < 2:
+        return None
+    design = np.stack([np.ones(len(h)), h], axis=1) / np.asarray(err)[:, None]
+    cov = np.linalg.inv(design.T @ design)
+    a = (cov @ design.T @ (np.asarray(y) / np.asarray(err)))[0]
+    return dict(value=float(a), err=float(np.sqrt(cov[0, 0])))
+
+
+def cl_diagnostics(action: Polynomial, physics: dict, z: np.ndarray) -> dict:
+    """Diagnostics of CL samples z (chains, samples) and a `trusted` flag with its reasons."""
+    reasons = []
+    max_y = float(np.abs(z.imag).max())
+    strip = point_strip(physics)
+    if physics["model"] == "quartic":
+        if strip is None:
+            reasons.append("B^2 >= 3A^2: no strip confines CL; it may converge to a wrong limit")
+        elif max_y >= strip[0]:
+            reasons.append(f"samples leave the strip: max|y| = {max_y:.4g} >= y- = {strip[0]:.4g}")
+    tail = drift_tail_index(np.abs(action.drift(z.copy())))
+    if tail < MIN_TAIL_INDEX:
+        reasons.append(f"drift magnitude has a power-law tail (index {tail:.2f} < {MIN_TAIL_INDEX})")
+    checks = [consistency(action, z, n) for n in (2, 4)]
+    for c in checks:
+        pull = max(abs(c["re"]) / c["re_err"], abs(c["im"]) / c["im_err"])
+        if pull > MAX_PULL:
+            reasons.append(f"<L_c z^{c['n']}> != 0 at {pull:.1f} sigma")
+    return dict(
+        trusted=not reasons,
+        reasons=reasons,
+        max_abs_y=max_y,
+        y_minus=None if strip is None else strip[0],
+        y_plus=None if strip is None else strip[1],
+        drift_tail_index=tail,
+        consistency=checks,
+    )

@@ -1,0 +1,1 @@
+"""Figures: vector fields on a grid and the study's matplotlib figures."""

@@ -1,0 +1,32 @@
+"""Settings of the langevin stage."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import ClassVar
+
+from cldm.settings import Stage, knob
+from cldm.physics.langevin import INTEGRATORS
+
+
+@dataclass(frozen=True)
+class Langevin(Stage):
+    description: ClassVar[str] = "complex Langevin: integrator, step, chains, diagnostics"
+    integrator: str = knob("heun", "euler (weak order 1) or heun (weak order 2: O(eps^2) bias)", enum=list(INTEGRATORS))
+    step: float = knob(0.005, "Langevin step epsilon (the largest step if adaptive)", exclusiveMinimum=0)
+    kref: float | None = knob(20.0, "adaptive step eps min(1, kref/|K|) per chain; null for a fixed step",
+                              exclusiveMinimum=0)
+    chains: int = knob(4096, "independent chains", minimum=1)
+    samples: int = knob(2500, "samples recorded per chain", minimum=1)
+    interval: float = knob(0.1, "Langevin time between samples", exclusiveMinimum=0)
+    therm: float = knob(10.0, "thermalisation time before the first sample", minimum=0)
+    step_scan: tuple[float, ...] = knob((2.0, 4.0), "diagnostics: <z^2> rerun at step x each factor",
+                                        items={"exclusiveMinimum": 1})
+    scan_chains: int = knob(1024, "chains of each step-scan run", minimum=1)
+
+    def engine(self, **changes) -> dict:
+        """Keyword arguments of cldm.physics.langevin.simulate (with `changes`, e.g. chains=...)."""
+        s = dataclasses.replace(self, **changes)
+        return dict(chains=s.chains, samples=s.samples, interval=s.interval, therm=s.therm, eps=s.step,
+                    integrator=s.integrator, kref=s.kref)

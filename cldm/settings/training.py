@@ -1,0 +1,41 @@
+"""Settings of the training stage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from cldm.settings import Stage, knob
+
+
+@dataclass(frozen=True)
+class Training(Stage):
+    description: ClassVar[str] = "the score-model ensemble: network, noise levels, optimiser"
+    ensemble: int = knob(4, "independently trained models per point, each on its own share of the CL chains",
+                         minimum=1)
+    val_fraction: float = knob(0.1, "held-out chains per member", exclusiveMinimum=0, exclusiveMaximum=0.5)
+    alpha: float = knob(25.0, "VE SDE dx = alpha^t dw", exclusiveMinimum=1)
+    hidden: tuple[int, ...] = knob((64, 64, 64), "widths of the MLP's hidden layers", minItems=1,
+                                   items={"minimum": 1})
+    embed_dim: int = knob(128, "Gaussian-Fourier time embedding dimension", minimum=2, multipleOf=2)
+    embed_scale: float = knob(1.0, "scale of the embedding's frequencies (of ln(sigma)/4)", exclusiveMinimum=0)
+    p_mean: float = knob(-1.2, "training noise levels: ln sigma ~ N(p_mean, p_std^2) (EDM's)")
+    p_std: float = knob(1.2, "training noise levels: ln sigma ~ N(p_mean, p_std^2) (EDM's)", exclusiveMinimum=0)
+    levels: int = knob(64, "noise levels per batch (stratified), each shared by batch_size / levels samples",
+                       minimum=1)
+    t_eps: float = knob(1e-5, "smallest training time (noise levels are clipped to [sigma(t_eps), sigma(1)])",
+                        exclusiveMinimum=0, exclusiveMaximum=1)
+    steps: int = knob(20000, "optimiser steps", minimum=1)
+    batch_size: int = knob(1024, "samples per optimiser step", minimum=1)
+    lr: float = knob(1e-3, "peak learning rate (linear warm-up, then cosine decay to 0)", exclusiveMinimum=0)
+    warmup: int = knob(500, "warm-up steps", minimum=0)
+    ema: float = knob(0.9995, "decay of the exponential moving average of the weights", minimum=0,
+                      exclusiveMaximum=1)
+    log_every: int = knob(200, "steps between loss-log entries", minimum=1)
+    checkpoint_every: int = knob(2000, "steps between resume checkpoints", minimum=1)
+    max_loss: float = knob(1000.0, "stop as diverged above this loss", exclusiveMinimum=0)
+
+    def errors(self) -> list[tuple[str, str]]:
+        if self.batch_size % self.levels:
+            return [("batch_size", f"{self.batch_size} is not a multiple of levels = {self.levels}")]
+        return []
