@@ -13,8 +13,10 @@ from cldm.settings.training import Training
 
 def save_model(model: ScoreNet, cfg: Training, path: str, provenance: dict) -> None:
     """state_dict + settings + provenance, loadable with weights_only=True (written atomically)."""
-    with atomic_path(path) as tmp:
-        torch.save(dict(state_dict=model.state_dict(), config=cfg.as_dict(), provenance=provenance), tmp)
+    # through a file object: the archive's inner names are then fixed, not taken from the temporary
+    # file's name, so the same model gives the same bytes
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
+        torch.save(dict(state_dict=model.state_dict(), config=cfg.as_dict(), provenance=provenance), f)
 
 
 def load_model(path: str, device: str | torch.device = "cpu") -> ScoreNet:

@@ -172,11 +172,11 @@ def _epoch_order(n: int, seed: int, epoch: int) -> torch.Tensor:
 
 
 def _save_resume(path, model, ema, opt, sched, gen, step, log, fingerprint) -> None:
-    with atomic_path(path) as tmp:
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
         torch.save(
             dict(model=_cpu(model.state_dict()), ema=_cpu(ema.state_dict()), opt=opt.state_dict(),
                  sched=sched.state_dict(), gen=gen.get_state(), step=step, log=log, fingerprint=fingerprint),
-            tmp,
+            f,
         )
 
 
