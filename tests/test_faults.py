@@ -82,7 +82,8 @@ def test_corrupt_input_file_fails_with_the_file_named(toy_study, tmp_path):
 @pytest.mark.slow
 def test_killed_training_job_reruns_alone_and_resumes(toy_study, tmp_path):
     """SIGKILL the whole run while member 1 of the quartic point trains; the rerun recomputes that
-    member and what depends on it only, resumes from its checkpoint, and gives the same numbers."""
+    member and what depends on it only, resumes from its checkpoint (its log says so), and gives the
+    same numbers."""
     work = tmp_path / "killed"
     shutil.copytree(toy_study, work, symlinks=True)
     model = work / "results/quartic/model/member1.pt"
@@ -106,6 +107,8 @@ def test_killed_training_job_reruns_alone_and_resumes(toy_study, tmp_path):
     assert planned(work, flags=("--rerun-incomplete",)) == plan
     toy(work, flags=("--rerun-incomplete",))
     assert not resume.exists()
+    log = (work / "results/logs/quartic/train_member1.log").read_text()
+    assert re.search(r"resumed at step [1-9]\d* from results/quartic/model/member1\.resume\.pt", log), log[-2000:]
     for p in ("gaussian", "quartic"):
         assert (work / "results" / p / "moments.csv").read_bytes() == (toy_study / "results" / p / "moments.csv").read_bytes()
 
