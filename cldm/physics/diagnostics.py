@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from cldm.physics.actions import Polynomial
-from cldm.physics.exact import point_strip
+from cldm.physics.actions import Action, Polynomial
+from cldm.physics.exact import point_strip, strip_bounds
 from cldm.physics.langevin import simulate
 from cldm.settings.langevin import Langevin
 from cldm.analysis.stats import mean_error
@@ -27,7 +27,7 @@ def drift_tail_index(k_abs: np.ndarray) -> float:
 
 def consistency(action: Polynomial, z: np.ndarray, n: int) -> dict:
     """<L_c z^n> = <n(n-1) z^(n-2) + n K z^(n-1)>, zero for correct CL, with its error."""
-    lc = n * (n - 1) * z ** (n - 2) + n * action.drift(z.copy()) * z ** (n - 1)
+    lc = _site_mean(n * (n - 1) * z ** (n - 2) + n * action.drift(z.copy()) * z ** (n - 1))
     re, re_err, _ = mean_error(lc.real)
     im, im_err, _ = mean_error(lc.imag)
     return dict(n=n, re=re, re_err=re_err, im=im, im_err=im_err)
@@ -40,9 +40,9 @@ def step_scan(action: Polynomial, settings: Langevin, seed: int) -> dict:
     rows = []
     for f in [1.0, *settings.step_scan]:
         step = settings.step * f
-        z = simulate(action, **settings.engine(chains=settings.scan_chains, step=step), seed=seed)
-        re, re_err, _ = mean_error((z**2).real)
-        im, im_err, _ = mean_error((z**2).imag)
+        z2 = _site_mean(simulate(action, **settings.engine(chains=settings.scan_chains, step=step), seed=seed) ** 2)
+        re, re_err, _ = mean_error(z2.real)
+        im, im_err, _ = mean_error(z2.imag)
         rows.append(dict(step=step, z2_re=re, z2_re_err=re_err, z2_im=im, z2_im_err=im_err))
     order = 1 if settings.integrator == "euler" else 2
     fit = {part: _extrapolate([r["step"] ** order for r in rows], [r[f"z2_{part}"] for r in rows],
@@ -84,6 +84,44 @@ def cl_diagnostics(action: Polynomial, physics: dict, z: np.ndarray) -> dict:
         max_abs_y=max_y,
         y_minus=None if strip is None else strip[0],
         y_plus=None if strip is None else strip[1],
+        drift_tail_index=tail,
+        consistency=checks,
+    )
+
+
+def _site_mean(x: np.ndarray) -> np.ndarray:
+    """A field's series (chains, samples, *sites) averaged over its sites; one variable's unchanged."""
+    return x.mean(axis=tuple(range(2, x.ndim))) if x.ndim > 2 else x
+
+
+def chain_diagnostics(action: Action, physics: dict, z: np.ndarray) -> dict:
+    """Diagnostics of CL fields z (chains, samples, L) of a chain point and a `trusted` flag.
+
+    Distrust: a heavy drift tail (|K_x| over all sites), <L_c phi_x^n> != 0 (n = 2, 4, per site:
+    L_c phi_x^n = n(n-1) phi_x^(n-2) + n K_x phi_x^(n-1), averaged over the sites). The single-site
+    strip |y| < y- of the quartic model at the same sigma, lam is only a heuristic for the chain
+    (the hopping term adds y_{x+1} + y_{x-1} - 2 y_x to the y drift): leaving it is a warning.
+    """
+    reasons, warnings = [], []
+    max_y = float(np.abs(z.imag).max())
+    strip = strip_bounds(physics["A"], physics["B"], physics["lam"]) if physics["lam"] > 0 else None
+    if strip is not None and max_y >= strip[0]:
+        warnings.append(f"samples leave the single-site strip (a heuristic for the chain): max|y| = {max_y:.4g} "
+                        f">= y- = {strip[0]:.4g}")
+    tail = drift_tail_index(np.abs(action.drift(z.copy())))
+    if tail < MIN_TAIL_INDEX:
+        reasons.append(f"drift magnitude has a power-law tail (index {tail:.2f} < {MIN_TAIL_INDEX})")
+    checks = [consistency(action, z, n) for n in (2, 4)]
+    for c in checks:
+        pull = max(abs(c["re"]) / c["re_err"], abs(c["im"]) / c["im_err"])
+        if pull > MAX_PULL:
+            reasons.append(f"<L_c phi_x^{c['n']}> != 0 at {pull:.1f} sigma")
+    return dict(
+        trusted=not reasons,
+        reasons=reasons,
+        warnings=warnings,
+        max_abs_y=max_y,
+        y_minus_single_site=None if strip is None else strip[0],
         drift_tail_index=tail,
         consistency=checks,
     )
