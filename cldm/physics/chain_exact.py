@@ -81,8 +81,9 @@ def chain_exact_transfer(sigma: complex, lam: float, L: int, spacing: float | No
     """Exact observables of the chain from the transfer matrix on transfer_grid(sigma, lam, ...).
 
     T is scaled by its largest |eigenvalue| (ratios of traces do not change; estimated by power
-    iteration) so that T^L neither over- nor underflows. <M^n> = n! [h^n] Tr (T E(h))^L / Z, E(h) = diag(exp(h phi)) / L^(n/2),
-    by products of matrix polynomials in h truncated at degree 4.
+    iteration) so that T^L neither over- nor underflows.
+    <M^n> = n! [h^n] Tr (T E(h))^L / (Z L^(n/2)), E(h) = diag(exp(h phi)), by products of matrix
+    polynomials in h truncated at degree 4.
     """
     grid = transfer_grid(sigma, lam, spacing, cutoff)
     t = transfer_matrix(sigma, lam, grid)

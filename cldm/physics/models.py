@@ -48,6 +48,7 @@ class ChainModel(Model):
 
 
 REAL = {"type": "number"}
+NON_NEGATIVE = {"type": "number", "minimum": 0}
 SITES = {"type": "integer", "minimum": 1}
 POSITIVE = {"type": "number", "exclusiveMinimum": 0}
 SIGMA_RE = Param("Re sigma, sigma = A + iB (> 0: the Gaussian integral converges)", POSITIVE)
@@ -61,9 +62,10 @@ MODELS: dict[str, Model] = {
     }),
     "chain": ChainModel(
         "periodic chain of L sites, S = sum_x [(phi_{x+1} - phi_x)^2 / 2 + sigma phi_x^2 / 2 + lam phi_x^4 / 4]",
-        {"L": Param("sites of the periodic chain (integer >= 1; at L = 1 the hopping term vanishes: the quartic or Gaussian model)", SITES),
+        {"L": Param("sites of the periodic chain (integer >= 1; at L = 1 the hopping term vanishes: the quartic "
+                    "or Gaussian model)", SITES),
          "A": Param("Re sigma, sigma = A + iB (> 0 where lam = 0)", REAL), "B": SIGMA_IM,
-         "lam": Param("quartic coupling lambda (>= 0; lam = 0 is the Gaussian chain)", {"type": "number", "minimum": 0})},
+         "lam": Param("quartic coupling lambda (>= 0; lam = 0 is the Gaussian chain)", NON_NEGATIVE)},
         sites_key="L",
     ),
 }
