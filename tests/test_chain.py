@@ -15,7 +15,7 @@ from cldm.physics.actions import Chain, Quartic, make_action
 from cldm.physics.chain_exact import (chain_exact, chain_exact_transfer, gaussian_chain_cl_covariance,
                                       gaussian_chain_cl_score, gaussian_chain_exact, transfer_grid)
 from cldm.physics.diagnostics import chain_diagnostics
-from cldm.physics.exact import gaussian_cl_covariance, gaussian_moment, quartic_moments
+from cldm.physics.exact import gaussian_cl_covariance, gaussian_moment, quartic_moments, strip_bounds
 from cldm.physics.langevin import simulate
 from cldm.physics.models import point_sites
 from cldm.analysis.stats import mean_error
@@ -241,12 +241,25 @@ def test_cl_of_the_gaussian_chain_has_the_exact_stationary_distribution(cl_chain
 def test_chain_diagnostics_trust_correct_cl_and_flag_the_wrong_action(cl_chains):
     physics = dict(model="chain", A=1.0, B=1.0, lam=1.0, L=4)
     good = chain_diagnostics(Chain(SIGMA, 1.0, 4), physics, cl_chains[1.0])
-    assert good["trusted"] and not good["warnings"], good
+    assert good["trusted"], good
+    assert good["max_abs_y"] < good["y_minus"]  # the one-site strip confines the chain (maximum principle)
     wrong = chain_diagnostics(Chain(1 + 2j, 1.0, 4), physics, cl_chains[1.0])  # samples of another sigma
     assert not wrong["trusted"] and any("L_c phi_x^2" in r for r in wrong["reasons"])
     z = cl_chains[1.0].copy()
     z[0, 0, 1] = 0.1 + 0.5j
-    assert "single-site strip" in " ".join(chain_diagnostics(Chain(SIGMA, 1.0, 4), physics, z)["warnings"])
+    assert "leave the strip" in " ".join(chain_diagnostics(Chain(SIGMA, 1.0, 4), physics, z)["reasons"])
+    no_strip = chain_diagnostics(Chain(SIGMA, 1.0, 4), dict(physics, B=2.0), cl_chains[1.0])
+    assert any("no strip" in r for r in no_strip["reasons"])
+
+
+def test_the_strip_confines_a_chain_started_at_its_edge():
+    """Maximum principle: fields started with every y_x = 0.95 y- (and x_x spread) never reach y-."""
+    y_minus = strip_bounds(1.0, 1.0, 1.0)[0]
+    action, rng = Chain(SIGMA, 1.0, 6), np.random.default_rng(3)
+    z = rng.normal(size=(500, 6)) + 0.95j * y_minus
+    for _ in range(300):
+        langevin.heun_step(action, z, 0.002, rng.normal(size=z.shape))
+        assert np.abs(z.imag).max() < y_minus
 
 
 # ---- observables -------------------------------------------------------------------------------
@@ -313,7 +326,7 @@ def test_a_chain_point_through_the_stages(tmp_path):
     phi, data = load_chains(cl)
     assert phi.shape == (32, 40, 4) and int(data["sites"]) == 4
     d = json.loads(open(diag).read())
-    assert {"trusted", "warnings", "consistency", "step_scan", "y_minus_single_site"} <= set(d)
+    assert {"trusted", "reasons", "max_abs_y", "y_minus", "consistency", "step_scan"} <= set(d)
     point_observables("c", physics, cl, obs)
     table = read_csv(obs)
     assert list(table.columns) == COLUMNS and set(table.estimator) == {"exact", "CL"}

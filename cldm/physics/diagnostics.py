@@ -97,17 +97,22 @@ def _site_mean(x: np.ndarray) -> np.ndarray:
 def chain_diagnostics(action: Action, physics: dict, z: np.ndarray) -> dict:
     """Diagnostics of CL fields z (chains, samples, L) of a chain point and a `trusted` flag.
 
-    Distrust: a heavy drift tail (|K_x| over all sites), <L_c phi_x^n> != 0 (n = 2, 4, per site:
-    L_c phi_x^n = n(n-1) phi_x^(n-2) + n K_x phi_x^(n-1), averaged over the sites). The single-site
-    strip |y| < y- of the quartic model at the same sigma, lam is only a heuristic for the chain
-    (the hopping term adds y_{x+1} + y_{x-1} - 2 y_x to the y drift): leaving it is a warning.
+    The strip |y| < y- of the one-variable quartic model at the same sigma, lam confines the chain
+    too (maximum principle): Im K_x = (y_{x+1} + y_{x-1} - 2 y_x) + Im K_1(phi_x), K_1 the one-site
+    drift; at the site of the largest y_x the hopping part is <= 0, and for y_x in [y-, y+] the
+    one-site part is <= 0 for every x_x, so max_x |y_x| cannot grow past y-. Distrust, as for one
+    variable: no strip (B^2 >= 3A^2, lam > 0), samples outside it, a heavy drift tail (|K_x| over all
+    sites), <L_c phi_x^n> != 0 (n = 2, 4; L_c phi_x^n = n(n-1) phi_x^(n-2) + n K_x phi_x^(n-1),
+    averaged over the sites).
     """
-    reasons, warnings = [], []
+    reasons = []
     max_y = float(np.abs(z.imag).max())
     strip = strip_bounds(physics["A"], physics["B"], physics["lam"]) if physics["lam"] > 0 else None
-    if strip is not None and max_y >= strip[0]:
-        warnings.append(f"samples leave the single-site strip (a heuristic for the chain): max|y| = {max_y:.4g} "
-                        f">= y- = {strip[0]:.4g}")
+    if physics["lam"] > 0:
+        if strip is None:
+            reasons.append("B^2 >= 3A^2: no strip confines CL; it may converge to a wrong limit")
+        elif max_y >= strip[0]:
+            reasons.append(f"samples leave the strip: max|y| = {max_y:.4g} >= y- = {strip[0]:.4g}")
     tail = drift_tail_index(np.abs(action.drift(z.copy())))
     if tail < MIN_TAIL_INDEX:
         reasons.append(f"drift magnitude has a power-law tail (index {tail:.2f} < {MIN_TAIL_INDEX})")
@@ -119,9 +124,9 @@ def chain_diagnostics(action: Action, physics: dict, z: np.ndarray) -> dict:
     return dict(
         trusted=not reasons,
         reasons=reasons,
-        warnings=warnings,
         max_abs_y=max_y,
-        y_minus_single_site=None if strip is None else strip[0],
+        y_minus=None if strip is None else strip[0],
+        y_plus=None if strip is None else strip[1],
         drift_tail_index=tail,
         consistency=checks,
     )
