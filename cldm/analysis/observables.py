@@ -31,6 +31,7 @@ from cldm.physics.chain_exact import ChainExact, chain_exact
 COLUMNS = ["observable", "n", "estimator", "re", "re_err", "im", "im_err"]
 Key = tuple[str, int]
 Estimate = Callable[[np.ndarray], tuple[float, float, float]]
+CHUNK = 256  # leading rows (chains, or samples) per block when computing the series
 
 
 def observable_keys(L: int) -> list[Key]:
@@ -54,7 +55,8 @@ def sample_rows(phi: np.ndarray, estimator: str, estimate: Estimate = mean_error
     """Rows of `estimator` from samples phi (..., L). `estimate(series) -> (mean, err, tau)` gives a
     real series' mean and error: the Gamma method for Markov chains of shape (chains, samples)
     (the default), or an i.i.d. estimate for independent samples."""
-    series = observable_series(phi)
+    blocks = [observable_series(phi[i : i + CHUNK]) for i in range(0, len(phi), CHUNK)]  # bounded temporaries
+    series = {key: np.concatenate([b[key] for b in blocks]) for key in blocks[0]}
     rows = [_row(key, estimator, s, estimate) for key, s in series.items()]
     m2 = complex(series[("M", 2)].mean())
     rows.append(_row(("kappa_M", 4), estimator, series[("M", 4)] - 6 * m2 * series[("M", 2)], estimate,

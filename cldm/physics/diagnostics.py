@@ -13,6 +13,7 @@ from cldm.analysis.stats import mean_error
 HILL_FRACTION = 1e-3  # tail fraction for the drift tail index
 MIN_TAIL_INDEX = 3.0  # P(|K| > u) ~ u^-a with a below this: heavy tails, boundary terms likely
 MAX_PULL = 4.0  # |<L_c O>| / error above this: the consistency condition fails
+CHUNK = 256  # chains of fields per block in chain_diagnostics (bounds the temporaries)
 
 
 def drift_tail_index(k_abs: np.ndarray) -> float:
@@ -27,7 +28,15 @@ def drift_tail_index(k_abs: np.ndarray) -> float:
 
 def consistency(action: Polynomial, z: np.ndarray, n: int) -> dict:
     """<L_c z^n> = <n(n-1) z^(n-2) + n K z^(n-1)>, zero for correct CL, with its error."""
-    lc = _site_mean(n * (n - 1) * z ** (n - 2) + n * action.drift(z.copy()) * z ** (n - 1))
+    return _consistency_row(_site_mean(lc_series(action, z, n)), n)
+
+
+def lc_series(action: Action, z: np.ndarray, n: int) -> np.ndarray:
+    """L_c z^n = n(n-1) z^(n-2) + n K z^(n-1) per sample (per site for a field)."""
+    return n * (n - 1) * z ** (n - 2) + n * action.drift(z.copy()) * z ** (n - 1)
+
+
+def _consistency_row(lc: np.ndarray, n: int) -> dict:
     re, re_err, _ = mean_error(lc.real)
     im, im_err, _ = mean_error(lc.imag)
     return dict(n=n, re=re, re_err=re_err, im=im, im_err=im_err)
@@ -113,10 +122,12 @@ def chain_diagnostics(action: Action, physics: dict, z: np.ndarray) -> dict:
             reasons.append("B^2 >= 3A^2: no strip confines CL; it may converge to a wrong limit")
         elif max_y >= strip[0]:
             reasons.append(f"samples leave the strip: max|y| = {max_y:.4g} >= y- = {strip[0]:.4g}")
-    tail = drift_tail_index(np.abs(action.drift(z.copy())))
+    chunks = [z[i : i + CHUNK] for i in range(0, len(z), CHUNK)]  # temporaries of CHUNK chains at a time
+    tail = drift_tail_index(np.concatenate([np.abs(action.drift(c)) for c in chunks]))
     if tail < MIN_TAIL_INDEX:
         reasons.append(f"drift magnitude has a power-law tail (index {tail:.2f} < {MIN_TAIL_INDEX})")
-    checks = [consistency(action, z, n) for n in (2, 4)]
+    checks = [_consistency_row(np.concatenate([_site_mean(lc_series(action, c, n)) for c in chunks]), n)
+              for n in (2, 4)]
     for c in checks:
         pull = max(abs(c["re"]) / c["re_err"], abs(c["im"]) / c["im_err"])
         if pull > MAX_PULL:
