@@ -252,6 +252,15 @@ def test_chain_diagnostics_trust_correct_cl_and_flag_the_wrong_action(cl_chains)
     assert any("no strip" in r for r in no_strip["reasons"])
 
 
+@pytest.mark.parametrize("A, B, trusted", [(-1.0, 1.0, False), (1.0, 0.0, True)])
+def test_chain_diagnostics_of_a_double_well_and_of_a_real_chain(A, B, trusted):
+    """A <= 0 has no strip (the one-site condition has no solution); B = 0 is real Langevin."""
+    physics = dict(model="chain", A=A, B=B, lam=1.0, L=4)
+    action = make_action(**physics)
+    d = chain_diagnostics(action, physics, simulate(action, chains=64, samples=100, seed=2, **ARGS))
+    assert d["trusted"] is trusted and (trusted or "no strip" in d["reasons"][0]), d
+
+
 def test_the_strip_confines_a_chain_started_at_its_edge():
     """Maximum principle: fields started with every y_x = 0.95 y- (and x_x spread) never reach y-."""
     y_minus = strip_bounds(1.0, 1.0, 1.0)[0]

@@ -110,16 +110,18 @@ def chain_diagnostics(action: Action, physics: dict, z: np.ndarray) -> dict:
     too (maximum principle): Im K_x = (y_{x+1} + y_{x-1} - 2 y_x) + Im K_1(phi_x), K_1 the one-site
     drift; at the site of the largest y_x the hopping part is <= 0, and for y_x in [y-, y+] the
     one-site part is <= 0 for every x_x, so max_x |y_x| cannot grow past y-. Distrust, as for one
-    variable: no strip (B^2 >= 3A^2, lam > 0), samples outside it, a heavy drift tail (|K_x| over all
+    variable: no strip (lam > 0, B != 0 and B^2 >= 3A^2 or A <= 0), samples outside it, a heavy drift tail (|K_x| over all
     sites), <L_c phi_x^n> != 0 (n = 2, 4; L_c phi_x^n = n(n-1) phi_x^(n-2) + n K_x phi_x^(n-1),
     averaged over the sites).
     """
     reasons = []
     max_y = float(np.abs(z.imag).max())
-    strip = strip_bounds(physics["A"], physics["B"], physics["lam"]) if physics["lam"] > 0 else None
-    if physics["lam"] > 0:
+    A, B, lam = physics["A"], physics["B"], physics["lam"]
+    complex_drift = lam > 0 and B != 0  # B = 0: CL stays real; lam = 0: the Gaussian chain, exact CL
+    strip = strip_bounds(A, B, lam) if complex_drift and A > 0 else None
+    if complex_drift:
         if strip is None:
-            reasons.append("B^2 >= 3A^2: no strip confines CL; it may converge to a wrong limit")
+            reasons.append("B^2 >= 3A^2 or A <= 0: no strip confines CL; it may converge to a wrong limit")
         elif max_y >= strip[0]:
             reasons.append(f"samples leave the strip: max|y| = {max_y:.4g} >= y- = {strip[0]:.4g}")
     chunks = [z[i : i + CHUNK] for i in range(0, len(z), CHUNK)]  # temporaries of CHUNK chains at a time
@@ -128,8 +130,8 @@ def chain_diagnostics(action: Action, physics: dict, z: np.ndarray) -> dict:
         reasons.append(f"drift magnitude has a power-law tail (index {tail:.2f} < {MIN_TAIL_INDEX})")
     checks = [_consistency_row(np.concatenate([_site_mean(lc_series(action, c, n)) for c in chunks]), n)
               for n in (2, 4)]
-    for c in checks:
-        pull = max(abs(c["re"]) / c["re_err"], abs(c["im"]) / c["im_err"])
+    for c in checks:  # a part with zero error (Im of a real chain, B = 0) is exactly zero
+        pull = max([abs(c[p]) / c[f"{p}_err"] for p in ("re", "im") if c[f"{p}_err"] > 0], default=0.0)
         if pull > MAX_PULL:
             reasons.append(f"<L_c phi_x^{c['n']}> != 0 at {pull:.1f} sigma")
     return dict(
