@@ -37,6 +37,7 @@ localrules:
     figure_loss,
     figure_distributions,
     figure_field,
+    observables,
 
 
 rule all:

@@ -51,11 +51,13 @@ def load_samples(path: str) -> dict:
 
 
 def load_chains(path: str) -> tuple[np.ndarray, dict]:
-    """CL samples of an archive written with `chains`, as shape (chains, samples), and the archive."""
+    """CL samples of an archive written with `chains`, as shape (chains, samples) for one variable
+    and (chains, samples, sites) for a field (an archive with a `sites` entry), and the archive."""
     data = load_samples(path)
     if "chains" not in data:
         raise CldmError(f"{path} holds no chain structure (no 'chains' entry): not a CL sample archive")
-    return data["z"].reshape(int(data["chains"]), -1), data
+    sites = (int(data["sites"]),) if "sites" in data else ()
+    return data["z"].reshape(int(data["chains"]), -1, *sites), data
 
 
 def write_json(path: str, obj: dict) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from cldm.physics.actions import Polynomial
-from cldm.physics.exact import point_strip
+from cldm.physics.actions import Action, Polynomial
+from cldm.physics.exact import point_strip, strip_bounds
 from cldm.physics.langevin import simulate
 from cldm.settings.langevin import Langevin
 from cldm.analysis.stats import mean_error
@@ -13,6 +13,7 @@ from cldm.analysis.stats import mean_error
 HILL_FRACTION = 1e-3  # tail fraction for the drift tail index
 MIN_TAIL_INDEX = 3.0  # P(|K| > u) ~ u^-a with a below this: heavy tails, boundary terms likely
 MAX_PULL = 4.0  # |<L_c O>| / error above this: the consistency condition fails
+CHUNK = 256  # chains of fields per block in chain_diagnostics (bounds the temporaries)
 
 
 def drift_tail_index(k_abs: np.ndarray) -> float:
@@ -27,7 +28,15 @@ def drift_tail_index(k_abs: np.ndarray) -> float:
 
 def consistency(action: Polynomial, z: np.ndarray, n: int) -> dict:
     """<L_c z^n> = <n(n-1) z^(n-2) + n K z^(n-1)>, zero for correct CL, with its error."""
-    lc = n * (n - 1) * z ** (n - 2) + n * action.drift(z.copy()) * z ** (n - 1)
+    return _consistency_row(_site_mean(lc_series(action, z, n)), n)
+
+
+def lc_series(action: Action, z: np.ndarray, n: int) -> np.ndarray:
+    """L_c z^n = n(n-1) z^(n-2) + n K z^(n-1) per sample (per site for a field)."""
+    return n * (n - 1) * z ** (n - 2) + n * action.drift(z.copy()) * z ** (n - 1)
+
+
+def _consistency_row(lc: np.ndarray, n: int) -> dict:
     re, re_err, _ = mean_error(lc.real)
     im, im_err, _ = mean_error(lc.imag)
     return dict(n=n, re=re, re_err=re_err, im=im, im_err=im_err)
@@ -40,9 +49,9 @@ def step_scan(action: Polynomial, settings: Langevin, seed: int) -> dict:
     rows = []
     for f in [1.0, *settings.step_scan]:
         step = settings.step * f
-        z = simulate(action, **settings.engine(chains=settings.scan_chains, step=step), seed=seed)
-        re, re_err, _ = mean_error((z**2).real)
-        im, im_err, _ = mean_error((z**2).imag)
+        z2 = _site_mean(simulate(action, **settings.engine(chains=settings.scan_chains, step=step), seed=seed) ** 2)
+        re, re_err, _ = mean_error(z2.real)
+        im, im_err, _ = mean_error(z2.imag)
         rows.append(dict(step=step, z2_re=re, z2_re_err=re_err, z2_im=im, z2_im_err=im_err))
     order = 1 if settings.integrator == "euler" else 2
     fit = {part: _extrapolate([r["step"] ** order for r in rows], [r[f"z2_{part}"] for r in rows],
@@ -78,6 +87,53 @@ def cl_diagnostics(action: Polynomial, physics: dict, z: np.ndarray) -> dict:
         pull = max(abs(c["re"]) / c["re_err"], abs(c["im"]) / c["im_err"])
         if pull > MAX_PULL:
             reasons.append(f"<L_c z^{c['n']}> != 0 at {pull:.1f} sigma")
+    return dict(
+        trusted=not reasons,
+        reasons=reasons,
+        max_abs_y=max_y,
+        y_minus=None if strip is None else strip[0],
+        y_plus=None if strip is None else strip[1],
+        drift_tail_index=tail,
+        consistency=checks,
+    )
+
+
+def _site_mean(x: np.ndarray) -> np.ndarray:
+    """A field's series (chains, samples, *sites) averaged over its sites; one variable's unchanged."""
+    return x.mean(axis=tuple(range(2, x.ndim))) if x.ndim > 2 else x
+
+
+def chain_diagnostics(action: Action, physics: dict, z: np.ndarray) -> dict:
+    """Diagnostics of CL fields z (chains, samples, L) of a chain point and a `trusted` flag.
+
+    The strip |y| < y- of the one-variable quartic model at the same sigma, lam confines the chain
+    too (maximum principle): Im K_x = (y_{x+1} + y_{x-1} - 2 y_x) + Im K_1(phi_x), K_1 the one-site
+    drift; at the site of the largest y_x the hopping part is <= 0, and for y_x in [y-, y+] the
+    one-site part is <= 0 for every x_x, so max_x |y_x| cannot grow past y-. Distrust, as for one
+    variable: no strip (lam > 0, B != 0 and B^2 >= 3A^2 or A <= 0), samples outside it, a heavy drift tail (|K_x| over all
+    sites), <L_c phi_x^n> != 0 (n = 2, 4; L_c phi_x^n = n(n-1) phi_x^(n-2) + n K_x phi_x^(n-1),
+    averaged over the sites).
+    """
+    reasons = []
+    max_y = float(np.abs(z.imag).max())
+    A, B, lam = physics["A"], physics["B"], physics["lam"]
+    complex_drift = lam > 0 and B != 0  # B = 0: CL stays real; lam = 0: the Gaussian chain, exact CL
+    strip = strip_bounds(A, B, lam) if complex_drift and A > 0 else None
+    if complex_drift:
+        if strip is None:
+            reasons.append("B^2 >= 3A^2 or A <= 0: no strip confines CL; it may converge to a wrong limit")
+        elif max_y >= strip[0]:
+            reasons.append(f"samples leave the strip: max|y| = {max_y:.4g} >= y- = {strip[0]:.4g}")
+    chunks = [z[i : i + CHUNK] for i in range(0, len(z), CHUNK)]  # temporaries of CHUNK chains at a time
+    tail = drift_tail_index(np.concatenate([np.abs(action.drift(c)) for c in chunks]))
+    if tail < MIN_TAIL_INDEX:
+        reasons.append(f"drift magnitude has a power-law tail (index {tail:.2f} < {MIN_TAIL_INDEX})")
+    checks = [_consistency_row(np.concatenate([_site_mean(lc_series(action, c, n)) for c in chunks]), n)
+              for n in (2, 4)]
+    for c in checks:  # a part with zero error (Im of a real chain, B = 0) is exactly zero
+        pull = max([abs(c[p]) / c[f"{p}_err"] for p in ("re", "im") if c[f"{p}_err"] > 0], default=0.0)
+        if pull > MAX_PULL:
+            reasons.append(f"<L_c phi_x^{c['n']}> != 0 at {pull:.1f} sigma")
     return dict(
         trusted=not reasons,
         reasons=reasons,

@@ -6,7 +6,7 @@ import numpy as np
 
 from cldm.io import save_samples, write_json
 from cldm.physics.actions import make_action
-from cldm.physics.diagnostics import cl_diagnostics, step_scan
+from cldm.physics.diagnostics import chain_diagnostics, cl_diagnostics, step_scan
 from cldm.physics.langevin import simulate
 from cldm.provenance import derive_seed, provenance
 from cldm.settings.langevin import Langevin
@@ -15,12 +15,14 @@ from cldm.settings.langevin import Langevin
 def run_langevin(point: str, physics: dict, settings: Langevin, seed: int, samples_path: str, diagnostics_path: str,
                  code: str | None = None, progress: bool = False) -> None:
     """Chains of `settings` from the stream (seed, 'langevin', point), their diagnostics and a
-    step-size scan, written as an archive of shape (chains, samples) and a JSON file."""
+    step-size scan, written as an archive of shape (chains, samples) and a JSON file. A field's
+    archive (a chain point) holds shape (chains, samples, sites) and the entry `sites`."""
     action = make_action(**physics)
     stream = derive_seed(seed, "langevin", point)
     z = simulate(action, **settings.engine(), seed=stream, progress=progress)
-    diagnostics = cl_diagnostics(action, physics, z)
+    diagnostics = (chain_diagnostics if action.field_shape else cl_diagnostics)(action, physics, z)
     diagnostics["step_scan"] = step_scan(action, settings, derive_seed(stream, "scan"))
     meta = provenance(dict(point=point, physics=physics, langevin=settings.as_dict()), seed, code)
-    save_samples(samples_path, z, meta, chains=np.int64(settings.chains))
+    sites = dict(sites=np.int64(z.shape[2])) if action.field_shape else {}
+    save_samples(samples_path, z, meta, chains=np.int64(settings.chains), **sites)
     write_json(diagnostics_path, dict(diagnostics, provenance=meta))

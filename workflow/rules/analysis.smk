@@ -60,3 +60,22 @@ rule tables:
         "results/benchmarks/tables.tsv"
     script:
         "../../scripts/tables.py"
+
+
+rule observables:
+    """A chain point's observables: <phi^n>, G(r), chi, <M^n>, kappa_4 of M; exact (transfer matrix,
+    or closed forms at lam = 0) and CL (Gamma-method errors on the site-averaged series)."""
+    input:
+        cl=rules.langevin.output.samples,
+    output:
+        "results/{point}/observables.csv",
+    params:
+        physics=lambda w: physics(w.point),
+        code=code("observables"),
+    threads: 1
+    log:
+        "results/logs/{point}/observables.log",
+    benchmark:
+        "results/benchmarks/{point}/observables.tsv"
+    script:
+        "../../scripts/observables.py"
