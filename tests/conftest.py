@@ -1,3 +1,11 @@
+import os
+
+# One BLAS thread, as Snakemake gives every job with threads: 1 (the tests run beside each other and
+# beside workflow runs; oversubscribed OpenBLAS made small matrix products 10-40x slower). Set
+# before numpy is imported.
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
 import numpy as np
 import pytest
 import torch
