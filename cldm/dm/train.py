@@ -14,17 +14,10 @@ from tqdm import tqdm
 
 from cldm import CldmError
 from cldm.dm.device import resolve_device
-from cldm.dm.model import ScoreNet
+from cldm.dm.families import FAMILIES
 from cldm.dm.sde import VESDE
 from cldm.io import atomic_path
 from cldm.settings.training import Training
-
-
-def dsm_loss(model: ScoreNet, u: torch.Tensor, t: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
-    """E || sigma(t) s_theta(u + sigma(t) z, t) + z ||^2 (score matching weighted by sigma^2); t holds
-    one time per block of consecutive rows of u."""
-    sigma = model.sde.sigma(t).repeat_interleave(len(u) // t.numel())[:, None]
-    return ((sigma * model(u + sigma * noise, t) + noise) ** 2).sum(dim=1).mean()
 
 
 def sample_t(cfg: Training, sde: VESDE, gen: torch.Generator) -> torch.Tensor:
@@ -56,7 +49,7 @@ def _fixed_batches(data: torch.Tensor, cfg: Training, sde: VESDE, gen: torch.Gen
 class Trained(NamedTuple):
     """A training run's EMA model, its loss log, and the step it started from (0, or where it resumed)."""
 
-    model: ScoreNet
+    model: torch.nn.Module
     log: list[dict]
     first_step: int
 
@@ -70,8 +63,10 @@ def train(
     fingerprint: str = "",
     progress: bool = False,
     device: str = "cpu",
+    family: str = "score",
 ) -> Trained:
-    """Train one score model on data points x of shape (N, 2); returns the EMA model and the loss log.
+    """Train one model of `family` (cldm.dm.families) on data rows x of shape (N, features); returns
+    the EMA model and the loss log.
 
     Every `checkpoint_every` steps the full state (weights, EMA, optimiser, RNG, log) is saved to
     `resume_path`; a later call with the same `fingerprint` resumes from it bit for bit, and says so
@@ -83,9 +78,9 @@ def train(
     dev = resolve_device(device)
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
+    kind = FAMILIES[family]
     x = torch.as_tensor(train_x, dtype=torch.float64)  # float32 sums over 1e6 points bias the covariance by 0.1%
-    mean, chol = x.mean(0), torch.linalg.cholesky(torch.cov(x.T))
-    model = ScoreNet(VESDE(cfg.alpha), mean, chol, cfg.hidden, cfg.embed_dim, cfg.embed_scale)
+    model = kind.build(cfg, x)
     u, u_val = model.standardize(x.float()), model.standardize(torch.as_tensor(val_x, dtype=torch.float32))
     if min(len(u), len(u_val)) < cfg.batch_size:
         raise CldmError(f"{len(u)} training and {len(u_val)} validation points: fewer than batch_size {cfg.batch_size}")
@@ -117,7 +112,7 @@ def train(
         i = step % per_epoch * cfg.batch_size
         batch = shuffled[i : i + cfg.batch_size]
         t = sample_t(cfg, model.sde, gen).to(dev)
-        loss = dsm_loss(model, batch, t, torch.randn(batch.shape, generator=gen).to(dev))
+        loss = kind.loss(model, batch, t, torch.randn(batch.shape, generator=gen).to(dev))
         if not torch.isfinite(loss) or loss.item() > cfg.max_loss:
             raise CldmError(f"training diverged at step {step}: loss = {loss.item():.4g} (limit {cfg.max_loss:g})")
         opt.zero_grad(set_to_none=True)
@@ -130,7 +125,7 @@ def train(
         bar.update()
         if step % cfg.log_every == 0 or step == cfg.steps:
             with torch.no_grad():
-                val = float(np.mean([dsm_loss(ema, *b).item() for b in val_batches]))
+                val = float(np.mean([kind.loss(ema, *b).item() for b in val_batches]))
             log.append(dict(step=step, train_loss=float(np.mean(running)), val_loss=val, lr=sched.get_last_lr()[0]))
             running = []
         if resume_path and (step % cfg.checkpoint_every == 0) and step < cfg.steps:

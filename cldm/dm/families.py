@@ -1,0 +1,57 @@
+"""Kinds of diffusion model that the training loop (`cldm.dm.train.train`) and the checkpoints
+(`cldm.dm.checkpoint`) know: for each, how to build the network from the training data, how to
+rebuild it from a saved state, and the loss that trains it. A new kind (another network, another
+loss) is one more entry of FAMILIES.
+
+A model is an nn.Module with the interface of `cldm.dm.model.ScoreNet`, which the samplers and the
+sampling stage use: `sde` (the VESDE), `standardize(x)` and `destandardize(u)` between data rows and
+the whitened coordinates u the network works in, `forward(u, t)` the score in u, and
+`gaussian_law(var)` (mean and covariance in data coordinates of u ~ N(0, var I), the law of the
+samplers' control-variate reference path)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from cldm.dm.model import ScoreNet
+from cldm.dm.sde import VESDE
+from cldm.settings.training import Training
+
+
+@dataclass(frozen=True)
+class Family:
+    """build(cfg, x): the untrained network for training rows x (float64, shape (N, features)),
+    whitened with their statistics; restore(cfg, state_dict): the network a state was saved from;
+    loss(model, u, t, noise): the training loss of a batch u of whitened rows (model.standardize),
+    with one diffusion time per block of consecutive rows in t and standard normal noise."""
+
+    build: Callable[[Training, torch.Tensor], nn.Module]
+    restore: Callable[[Training, dict], nn.Module]
+    loss: Callable[[nn.Module, torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
+
+
+def dsm_loss(model: ScoreNet, u: torch.Tensor, t: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
+    """E || s(t) s_theta(u + s(t) z, t) + z ||^2, s(t) the noise level of the VE SDE (denoising score
+    matching weighted by s(t)^2, Vincent 2011; Song et al. 2021); t holds one time per block of
+    consecutive rows of u."""
+    level = model.sde.sigma(t).repeat_interleave(len(u) // t.numel())[:, None]
+    return ((level * model(u + level * noise, t) + noise) ** 2).sum(dim=1).mean()
+
+
+def _score_net(cfg: Training, x: torch.Tensor) -> ScoreNet:
+    mean, chol = x.mean(0), torch.linalg.cholesky(torch.cov(x.T))
+    return ScoreNet(VESDE(cfg.alpha), mean, chol, cfg.hidden, cfg.embed_dim, cfg.embed_scale)
+
+
+def _restore_score_net(cfg: Training, state: dict) -> ScoreNet:
+    return ScoreNet(VESDE(cfg.alpha), state["mean"], state["chol"], cfg.hidden, cfg.embed_dim, cfg.embed_scale)
+
+
+FAMILIES: dict[str, Family] = {
+    "score": Family(_score_net, _restore_score_net, dsm_loss),
+}
+"""Name -> kind of model; checkpoints record the name."""
