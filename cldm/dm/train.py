@@ -87,8 +87,8 @@ def train(
     mean, chol = x.mean(0), torch.linalg.cholesky(torch.cov(x.T))
     model = ScoreNet(VESDE(cfg.alpha), mean, chol, cfg.hidden, cfg.embed_dim, cfg.embed_scale)
     u, u_val = model.standardize(x.float()), model.standardize(torch.as_tensor(val_x, dtype=torch.float32))
-    if min(len(u), len(u_val)) < cfg.batch_size:
-        raise CldmError(f"{len(u)} training and {len(u_val)} validation points: fewer than batch_size {cfg.batch_size}")
+    if problem := cfg.data_problem(len(u), len(u_val)):
+        raise CldmError(problem)
     model.to(dev)
     u = u.to(dev)
     ema = copy.deepcopy(model).requires_grad_(False)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from cldm.settings import Stage, knob
-from cldm.physics.langevin import INTEGRATORS
+from cldm.physics.langevin import INTEGRATORS, schedule_problems
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,18 @@ class Langevin(Stage):
     step_scan: tuple[float, ...] = knob((2.0, 4.0), "diagnostics: <z^2> rerun at step x each factor",
                                         items={"exclusiveMinimum": 1})
     scan_chains: int = knob(1024, "chains of each step-scan run", minimum=1)
+
+    def errors(self) -> list[tuple[str, str]]:
+        """Schedules that simulate cannot run, of the run itself and of every step-scan run."""
+        problems = []
+        for factor in (1.0, *self.step_scan):
+            for arg, message in schedule_problems(interval=self.interval, therm=self.therm, eps=self.step * factor,
+                                                  kref=self.kref):
+                if factor != 1.0 and arg == "therm":  # the same for every run
+                    continue
+                key = {"eps": "step", "interval": "interval", "therm": "therm"}[arg] if factor == 1.0 else "step_scan"
+                problems.append((key, message if factor == 1.0 else f"{message}, in the step-scan run at step x {factor:g}"))
+        return list(dict.fromkeys(problems))
 
     def engine(self, **changes) -> dict:
         """Keyword arguments of cldm.physics.langevin.simulate (with `changes`, e.g. chains=...)."""
