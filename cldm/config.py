@@ -1,7 +1,9 @@
 """The study's config: its JSON schema (generated from the typed settings and the list of models),
 validation with errors that name the key, and the study it describes: every point with its settings.
 
-    python -m cldm.config    # prints the schema, as in workflow/schemas/config.schema.yaml
+    python -m cldm.config              # prints the schema, as in workflow/schemas/config.schema.yaml
+    python -m cldm.config --markdown   # prints the README's table of keys and rules (cldm.config_table)
+    python -m cldm.config --readme     # writes that table into README.md
 """
 
 from __future__ import annotations
@@ -14,10 +16,10 @@ from typing import Any, ClassVar
 import yaml
 from jsonschema import Draft202012Validator, validators
 
-from cldm import CldmError
+from cldm import CldmError, config_table
 from cldm.analysis.split import share_size
 from cldm.config_messages import accepted, key_path, schema_lines, show, structure_problems
-from cldm.physics.models import MODELS, physics_keys
+from cldm.physics.models import MODELS, Model, physics_keys
 from cldm.settings import SettingsError, Stage, knob
 from cldm.settings.langevin import Langevin
 from cldm.settings.sampling import Sampling
@@ -190,7 +192,13 @@ def _validator() -> Draft202012Validator:
     (4096.0 is refused: jobs pass it on to range() and numpy)."""
     strict = Draft202012Validator.TYPE_CHECKER.redefine(
         "integer", lambda _, v: isinstance(v, int) and not isinstance(v, bool))
-    return validators.extend(Draft202012Validator, type_checker=strict)(config_schema())
+    return validators.extend(Draft202012Validator, type_checker=strict)(_schema())
+
+
+@functools.cache
+def _schema() -> dict:
+    """config_schema(), built once (the validator's and the messages'; not to be changed)."""
+    return config_schema()
 
 
 def _accepts(parts: tuple, config: dict, message: str) -> str:
@@ -207,7 +215,7 @@ def _schema_at(parts: tuple, config: dict) -> dict | bool | None:
         point = config["points"].get(parts[1])
         model = MODELS.get(point.get("model")) if isinstance(point, dict) and isinstance(point.get("model"), str) else None
         return model.params[parts[2]].schema if model and parts[2] in model.params else None
-    schema, root = config_schema(), config_schema()
+    schema = root = _schema()
     for p in parts:
         while isinstance(schema, dict) and ("$ref" in schema or "oneOf" in schema):
             schema = root["$defs"][schema["$ref"].split("/")[-1]] if "$ref" in schema else \
@@ -233,9 +241,12 @@ def _where(config: dict, point: str, stage: str, key: str) -> str:
 
 
 def _job_errors(config: dict, point: Point) -> list[str]:
-    """What the point's jobs need of the settings together: every ensemble member gets a share of
-    at least 2 chains (split.share_size), and its training and validation points hold a batch
-    (Training.data_problem)."""
+    """Every point: each of its training.ensemble members gets a share of at least 2 of the
+    langevin.chains (one to train on, one to validate), and the share's training and validation
+    samples (chains x langevin.samples, split by training.val_fraction) each hold a whole
+    training.batch_size.
+
+    What the jobs need of the settings together: `split.share_size`, `Training.data_problem`."""
     lv, tr, name = point.langevin, point.training, point.name
     chains, ensemble = _where(config, name, "langevin", "chains"), _where(config, name, "training", "ensemble")
     try:  # the last member's share is the smallest
@@ -285,5 +296,32 @@ def schema_yaml() -> str:
     return header + yaml.safe_dump(config_schema(), sort_keys=False, width=120, allow_unicode=True)
 
 
+def checks() -> list:
+    """The functions that check rules between keys (their docstrings list them in the README):
+    stage rules that a section overrides, models' rules, the jobs' needs and the memory."""
+    from cldm.resources import memory_errors  # noqa: PLC0415
+
+    stages = [cls.errors for cls in (*STAGES.values(), Threads, Resources) if cls.errors is not Stage.errors]
+    models = [type(m).errors for m in MODELS.values() if type(m).errors is not Model.errors]
+    return [*stages, *dict.fromkeys(models), _job_errors, memory_errors]
+
+
+def markdown() -> str:
+    """The README's block of validation rules (cldm.config_table)."""
+    return config_table.markdown(config_schema(), MODELS, checks())
+
+
+def main(argv: list[str]) -> None:
+    if "--markdown" in argv:
+        print(markdown())
+    elif "--readme" in argv:
+        with open("README.md") as f:
+            text = f.read()
+        with open("README.md", "w") as f:
+            f.write(config_table.replace_block(text, markdown()))
+    else:
+        print(schema_yaml(), end="")
+
+
 if __name__ == "__main__":
-    print(schema_yaml(), end="")
+    main(sys.argv[1:])

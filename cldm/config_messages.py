@@ -53,9 +53,10 @@ def show(value: Any, limit: int = 60) -> str:
             return ".nan"
         if math.isinf(value):
             return ".inf" if value > 0 else "-.inf"
-        return repr(value)
+        short = f"{value:g}"
+        return short if "e" in short and float(short) == value and len(short) < len(repr(value)) else repr(value)
     if isinstance(value, int):
-        return str(value) if abs(value) < 10**30 else f"an integer of {len(str(abs(value)))} digits"
+        return str(value) if abs(value) < 10**40 else f"an integer of {value.bit_length()} bits"
     if isinstance(value, str):
         text = repr(value)
     elif isinstance(value, list):
@@ -100,7 +101,7 @@ def accepted(schema: dict | bool | None) -> str:
             words = f"a list of at least {schema['minItems']} item{'s' if schema['minItems'] != 1 else ''}"
         if "items" in schema:
             words += f", each {accepted(schema['items'])}"
-    if kind_ == "string" and "pattern" in schema:
+    if "pattern" in schema:
         words += f" matching {schema['pattern']}"
     return words
 
@@ -187,6 +188,10 @@ def schema_lines(err, root: Any) -> list[str]:
         return [f"{key_path(parts + (k,), root)}: missing; {who}: {', '.join(map(str, err.validator_value))}" for k in missing]
     if rule == "minProperties":
         return [f"{path}: {show(value)} is empty; accepted: a mapping of at least {err.validator_value} entry"]
+    if rule == "oneOf":  # null or a number: say why a string is not the number
+        hint = max((_number_hint(value, alt) for alt in schema["oneOf"]), key=len)
+        if hint:
+            return [f"{path}: {show(value)} is {kind(value)}, expected {accepted(schema)}{hint}"]
     if rule in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum", "multipleOf", "enum", "oneOf", "minItems",
                 "maxItems", "pattern", "const"):
         return [f"{path}: {show(value)} is not accepted; accepted: {accepted(schema)}"]

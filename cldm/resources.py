@@ -139,10 +139,12 @@ def machine_mb() -> float:
 
 
 def memory_errors(config: dict, study, memory_mb: float | None = None) -> list[str]:
-    """'key.path: message' for every point whose largest job needs more memory than a job may use:
-    `memory_mb`, else resources.max_mem_mb, else this machine's memory. The key is the setting that
-    sizes the job's largest array, where the config sets it (the point's section, else the global
-    one, else the default's section)."""
+    """Every point: its largest job's peak memory, estimated from the settings (cldm/resources.py),
+    fits in the memory a job may use: resources.max_mem_mb, or else this machine's memory.
+
+    'key.path: message' for every point that does not; the limit is `memory_mb` if given. The key
+    is the setting that sizes the job's largest array, where the config sets it (the point's
+    section, else the global one)."""
     if memory_mb is not None:
         limit, source = memory_mb, "the memory a job may use"
     elif study.resources.max_mem_mb is not None:

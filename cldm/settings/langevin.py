@@ -26,7 +26,11 @@ class Langevin(Stage):
     scan_chains: int = knob(1024, "chains of each step-scan run", minimum=1)
 
     def errors(self) -> list[tuple[str, str]]:
-        """Schedules that simulate cannot run, of the run itself and of every step-scan run."""
+        """langevin: therm / interval and interval / step are finite, and with a fixed step (kref null)
+        interval is a whole number of steps; for the run and for every step-scan run (step x each
+        factor of step_scan).
+
+        The schedules that `simulate` cannot run (`schedule_problems`)."""
         problems = []
         for factor in (1.0, *self.step_scan):
             for arg, message in schedule_problems(interval=self.interval, therm=self.therm, eps=self.step * factor,

@@ -46,6 +46,7 @@ class Training(Stage):
         return None
 
     def errors(self) -> list[tuple[str, str]]:
+        """training: batch_size is a multiple of levels (each level is shared by a block of rows)."""
         if self.batch_size % self.levels:
             return [("batch_size", f"{self.batch_size} is not a multiple of levels = {self.levels}")]
         return []
