@@ -10,6 +10,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 
+from cldm.resources import mem_mb
 from config_fuzz import configs, outcome
 from workflow_helpers import scratch_copy, snakemake
 
@@ -47,7 +48,7 @@ def _dumpable(value) -> bool:
 def test_snakemake_dry_runs_agree_with_the_in_process_outcome(tmp_path):
     """For the first 3 accepted and 3 refused configs the fuzzer draws (as YAML files, read back the
     way Snakemake reads them): the dry run plans one langevin job per point, or fails before any
-    job with the refusal's lines and no traceback."""
+    job with the refusal's lines and no traceback; each langevin job asks for the estimated mem_mb."""
     work = scratch_copy(tmp_path / "repo")
     wanted = {"accepted": 3, "refused": 3}
     checked = []
@@ -75,6 +76,8 @@ def test_snakemake_dry_runs_agree_with_the_in_process_outcome(tmp_path):
             assert proc.returncode == 0, out[-3000:]
             jobs = dict(re.findall(r"^(\w+)\s+(\d+)$", out[out.index("Job stats:"):], re.M))
             assert int(jobs["langevin"]) == len(result.points), out[-2000:]
+            asked = re.findall(r"rule langevin:\n.*?resources: [^\n]*mem_mb=(\d+)", out, re.S)
+            assert sorted(map(int, asked)) == sorted(mem_mb(p, "langevin") for p in result.points.values()), asked
         checked.append(kind)
 
     run()
