@@ -1,13 +1,14 @@
 """Peak memory of every data-heavy job, measured, against the estimate of cldm/resources.py.
 
-Runs each stage's entry point (cldm/stages/) in its own Python process, as a rule's job does, on one
-quartic point at three scales (CL samples x DM samples), and reads the process's peak resident set
-size (getrusage ru_maxrss, exact, not sampled). Prints JSON: per scale and job the measured and
-estimated peak (MB; the estimate without its safety margin) and their ratio. The coefficients
-of cldm/resources.py are fitted to these numbers (slope of peak RSS against array size, base the
-intercept).
+Runs each stage's entry point (cldm/stages/) in its own Python process, as a rule's job does, on
+one quartic point at four scales (CL samples, ensemble, DM samples), and reads the process's peak
+resident set size (getrusage ru_maxrss: exact, where Snakemake's benchmark max_rss is sampled and
+misses short peaks). Prints JSON: per scale and job the measured and estimated peak (MB; the
+estimate without its safety margin) and their ratio. The coefficients of cldm/resources.py are
+fitted to scales A, B, C (slope of peak RSS against array size, base the intercept); D checks the
+fit out of sample.
 
-    .venv/bin/python benchmarks/memory_estimates.py [--work /tmp/cldm-memory] [--scales A,B,C]
+    .venv/bin/python benchmarks/memory_estimates.py [--work /tmp/cldm-memory] [--scales A,B,C,D]
 """
 
 from __future__ import annotations
@@ -21,10 +22,11 @@ from pathlib import Path
 from cldm.config import load_study
 from cldm.resources import BASE_MB, COEFF, MB, arrays
 
-SCALES = {  # langevin chains x samples, DM samples a member
-    "A": dict(chains=4096, samples=500, dm=200_000),
-    "B": dict(chains=4096, samples=2500, dm=200_000),
-    "C": dict(chains=4096, samples=2500, dm=800_000),
+SCALES = {  # langevin chains x samples, ensemble members, DM samples a member; D checks the fit out of sample
+    "A": dict(chains=4096, samples=500, ensemble=2, dm=200_000),
+    "B": dict(chains=4096, samples=2500, ensemble=2, dm=200_000),
+    "C": dict(chains=4096, samples=2500, ensemble=2, dm=800_000),
+    "D": dict(chains=8192, samples=1000, ensemble=4, dm=400_000),
 }
 PHYSICS = {"model": "quartic", "A": 1.0, "B": 1.0, "lam": 1.0}
 
@@ -33,7 +35,7 @@ STAGE = {  # rule -> Python run in a fresh process (names: point, settings, file
                 "f('q', PHYSICS, P.langevin, 1, CL, DIAG)",
     "train": "from cldm.stages.training import train_member as f; f('q', 0, P.training, 1, CL, MODEL, LOSS)",
     "sample": "from cldm.stages.sampling import sample_member as f; f('q', 0, P.sampling, 1, MODEL, MEMBER)",
-    "pool": "from cldm.stages.pool import pool_members as f; f([MEMBER, MEMBER], DM)",
+    "pool": "from cldm.stages.pool import pool_members as f; f([MEMBER] * P.training.ensemble, DM)",
     "moments": "from cldm.stages.moments import point_moments as f; f('q', PHYSICS, P.training, CL, DM, OUT + 'm.csv', "
                "OUT + 'e.csv')",
     "quality": "from cldm.stages.quality import point_quality as f; f('q', PHYSICS, P.training, 1, CL, DM, OUT + 'q.json')",
@@ -47,7 +49,7 @@ STAGE = {  # rule -> Python run in a fresh process (names: point, settings, file
 def config(scale: dict) -> dict:
     return {"points": {"q": PHYSICS}, "seed": 1,
             "langevin": {"chains": scale["chains"], "samples": scale["samples"], "step_scan": [2], "scan_chains": 256},
-            "training": {"ensemble": 2, "steps": 20, "warmup": 5, "log_every": 10, "checkpoint_every": 100},
+            "training": {"ensemble": scale["ensemble"], "steps": 20, "warmup": 5, "log_every": 10, "checkpoint_every": 100},
             "sampling": {"steps": 4, "samples": scale["dm"]}}
 
 
@@ -73,12 +75,12 @@ def estimate_mb(rule: str, point) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--work", default="/tmp/cldm-memory")
-    parser.add_argument("--scales", default="A,B,C")
+    parser.add_argument("--scales", default="A,B,C,D")
     args = parser.parse_args()
     results = {}
     for name in args.scales.split(","):
         scale, cfg = SCALES[name], config(SCALES[name])
-        d = Path(args.work) / f"cl{scale['chains']}x{scale['samples']}"
+        d = Path(args.work) / f"cl{scale['chains']}x{scale['samples']}k{scale['ensemble']}"
         d.mkdir(parents=True, exist_ok=True)
         files = dict(CL=str(d / "cl.npz"), DIAG=str(d / "cl.json"), MODEL=str(d / "m.pt"), LOSS=str(d / "loss.csv"),
                      MEMBER=str(d / f"s{scale['dm']}.npz"), DM=str(d / f"dm{scale['dm']}.npz"), OUT=str(d / f"o{scale['dm']}"))

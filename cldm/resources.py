@@ -2,24 +2,31 @@
 rules ask for as `mem_mb`, and what the config check compares, before any job, with the memory a
 job may use (`resources.max_mem_mb`, or this machine's memory).
 
-A job's peak memory is modelled as its interpreter and libraries (`BASE_MB`) plus a multiple of
-each array it holds:
+A job's peak resident memory is modelled as its interpreter and libraries (`BASE_MB`) plus a
+multiple (`COEFF`) of each array it holds (`arrays`):
 
-    langevin   the CL samples, chains x samples complex128 (N): `simulate` fills them, the
-               diagnostics make working copies (drift, |K|, its sort, L_c z^n);
-    train      the CL samples it loads and its share as float32 (x, y); the network (weights, EMA,
-               gradients, two Adam moments: 5 x 4 bytes a parameter) and the activations of a batch;
-    sample     the member's samples (and reference samples) as float32 and complex128; activations;
+    langevin   the CL samples, chains x samples complex128 (cl): `simulate` fills them and the
+               diagnostics make working copies (drift, |K| and its sort, L_c z^n); the step scan;
+    train      the CL samples it loads, its share of them as (x, y) in float64 and float32; the
+               network (weights, EMA, gradients, two Adam moments: 5 x 4 bytes a parameter) and
+               the activations of a batch;
+    sample     the member's samples and reference samples (float32 batches, concatenated, then
+               float64 and complex128); the activations of a batch;
     pool       every member's samples;
     moments, quality, figure_distributions, figure_field
-               the CL samples they load (moments: z^n for n = 1..8 and the FFTs of the Gamma method)
-               and the pooled DM samples.
+               the CL samples they load (moments: z^n, n = 1..8, and the FFTs of the Gamma method;
+               quality: the projections of the sliced Wasserstein distance) and the pooled DM samples.
 
-Calibration (`COEFF`, `BASE_MB`): Snakemake's benchmark max_rss of every job of a one-point quartic
-study at two scales, N = 4096 x 500 and 4096 x 2500 CL samples, 2e5 and 1e6 DM samples a member
-(config in docs/resources.md): the coefficient of an array is the slope of max_rss against its
-size, the base the intercept, rounded up. The estimate is then raised by `MARGIN` (25%) so that
-a cluster job asks for more than it was measured to use.
+Calibration: the peak RSS (getrusage ru_maxrss) of each stage's entry point run in its own process
+(`benchmarks/memory_estimates.py`) for one quartic point, on this machine (Python 3.11, numpy 2.4,
+torch 2.13, CPU): A = 4096 x 500 CL samples, 2 members of 2e5 DM samples; B = 4096 x 2500 (the
+default CL size), 2 x 2e5; C = 4096 x 2500, 2 x 8e5. The coefficient of an array is the slope of
+peak RSS against its size between these scales, the base the intercept. Out of sample, D = 8192 x
+1000 CL samples, 4 members of 4e5, measured/estimated (MB): langevin 921/929, train 585/583,
+sample 321/422, pool 215/219, moments 1168/1345, quality 1361/1374, figure_distributions 551/618,
+figure_field 551/571. Rules ask for the estimate raised by `MARGIN` (25%). The default study's
+largest job is `quality` (2.0 GB asked), the toy study's `figure_field` (0.5 GB). Output sizes are
+exact: complex128 samples (16 bytes, 32 with the reference samples), float32 weights.
 """
 
 from __future__ import annotations
@@ -169,3 +176,38 @@ def size(mb: float) -> str:
     if mb < 10_000:
         return f"{mb:,.0f} MB"
     return f"{mb / 1e3:,.0f} GB" if mb < 1e9 else f"{mb / 1e3:.2g} GB"
+
+
+def plan(config: dict) -> dict:
+    """Per point and job: mem_mb and the output (MB); the study's whole output (every member's
+    model and samples) and the memory a job may use."""
+    from cldm.config import load_study  # noqa: PLC0415 - cldm.config imports this module
+
+    study = load_study(config)
+    points = {name: {rule: dict(mem_mb=e.mem_mb, output_mb=round(e.output_mb, 1)) for rule, e in estimates(p).items()}
+              for name, p in study.points.items()}
+    total = sum(e.output_mb * (p.training.ensemble if rule in ("train", "sample") else 1)
+                for p in study.points.values() for rule, e in estimates(p).items())
+    return dict(points=points, output_mb=round(total, 1), limit_mb=study.resources.max_mem_mb or round(machine_mb()))
+
+
+def _merged(paths: list[str]) -> dict:
+    """Config files merged as Snakemake merges --configfile: later mappings update earlier ones."""
+    import yaml  # noqa: PLC0415
+
+    def update(a: dict, b: dict) -> dict:
+        return {**a, **{k: update(a[k], v) if isinstance(a.get(k), dict) and isinstance(v, dict) else v
+                        for k, v in b.items()}}
+
+    config: dict = {}
+    for path in paths:
+        with open(path) as f:
+            config = update(config, yaml.load(f, Loader=yaml.FullLoader) or {})
+    return config
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+
+    print(json.dumps(plan(_merged(sys.argv[1:] or ["config/config.yaml"])), indent=1))

@@ -196,6 +196,7 @@ def test_bad_config_is_rejected_before_any_job(tmp_path, change, key):
     proc = toy(work, extra=("bad.yaml",), check=False)
     assert proc.returncode != 0
     assert "invalid config" in proc.stderr and key in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr and 'File "' not in proc.stderr, proc.stderr  # the message alone
     assert not (work / "results").exists()
 
 
