@@ -122,7 +122,7 @@ def _number_hint(value: Any, schema: dict) -> str:
         if math.isfinite(number) and number == int(number):
             return f" (quoted: write {int(number)} without quotes)"
         return ""
-    if wants == "integer" and isinstance(value, float) and math.isfinite(value) and value == int(value):
+    if wants == "integer" and isinstance(value, float) and abs(value) < 2**63 and value == int(value):
         return f" (write {int(value)}, without the decimal point)"
     return ""
 

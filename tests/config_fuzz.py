@@ -36,7 +36,8 @@ from cldm.provenance import derive_seed
 
 SCHEMA = config_schema()
 SECTIONS = tuple(SCHEMA["properties"])
-LINE = re.compile(r"^  (?P<path>[^\s:][^:]*?|.*?\]): (?P<message>\S.*)$")
+_BRACKET = r"""\[(?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|[^\]'"]*)\]"""  # [name] as key_path writes it
+LINE = re.compile(rf"^  (?P<path>[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+|{_BRACKET})*): (?P<message>\S.*)$")
 
 HOSTILE = [float("nan"), float("inf"), float("-inf"), "1e-3", "1.0e-3", "abc", "", None, [], {}, True, False, -1, 0,
            0.0, 1.5, 4096.0, 1e308, -1e308, 5e-324, 2**63, 2**64, 10**30, -(2**70), [float("nan")], {"x": 1},
