@@ -212,7 +212,7 @@ def _accepts(parts: tuple, config: dict, message: str) -> str:
 def _schema_at(parts: tuple, config: dict) -> dict | bool | None:
     """The schema of the value at `parts` (a model's parameter from MODELS), or None if none applies."""
     if len(parts) == 3 and parts[0] == "points" and parts[2] in physics_keys():
-        point = config["points"].get(parts[1])
+        point = config["points"].get(parts[1]) if isinstance(config["points"], dict) else None
         model = MODELS.get(point.get("model")) if isinstance(point, dict) and isinstance(point.get("model"), str) else None
         return model.params[parts[2]].schema if model and parts[2] in model.params else None
     schema = root = _schema()

@@ -178,7 +178,7 @@ def schema_lines(err, root: Any) -> list[str]:
                 continue
             close = difflib.get_close_matches(str(key), known, n=1)
             hint = f"did you mean {close[0]!r}? " if close else ""
-            where = "the config" if not parts else path
+            where = "the config" if not parts else "a point" if len(parts) == 2 and parts[0] == "points" else path
             lines.append(f"{key_path(parts + (key,), root)}: unknown key; {hint}{where} takes: {', '.join(known)}")
         return lines
     if rule == "required":

@@ -14,6 +14,7 @@ Shared by tests/test_config_fuzz.py and benchmarks/fuzz_config.py.
 
 from __future__ import annotations
 
+import ast
 import copy
 import datetime
 import inspect
@@ -36,7 +37,7 @@ from cldm.provenance import derive_seed
 
 SCHEMA = config_schema()
 SECTIONS = tuple(SCHEMA["properties"])
-_BRACKET = r"""\[(?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|[^\]'"]*)\]"""  # [name] as key_path writes it
+_BRACKET = r"""\[(?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|[^\]'"])*\]"""  # [name] as key_path writes it
 LINE = re.compile(rf"^  (?P<path>[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+|{_BRACKET})*): (?P<message>\S.*)$")
 
 HOSTILE = [float("nan"), float("inf"), float("-inf"), "1e-3", "1.0e-3", "abc", "", None, [], {}, True, False, -1, 0,
@@ -56,20 +57,32 @@ def _deref(schema: dict) -> dict:
 
 
 def values(schema: dict) -> st.SearchStrategy:
-    """Values that `schema` accepts, biased to its bounds and to small sizes (built once per schema)."""
+    """Values that `schema` accepts: most often near the key's default (so that the rest of a config
+    stays sound), else at or near its bounds, or anywhere in range (built once per schema)."""
     key = json.dumps(schema, sort_keys=True)
     if key not in _VALUES:
-        _VALUES[key] = _values(schema)
+        _VALUES[key] = _values(schema, _default(schema))
     return _VALUES[key]
 
 
 _VALUES: dict[str, st.SearchStrategy] = {}
+_DEFAULT = re.compile(r"\(default: (.*)\)$", re.S)
 
 
-def _values(schema: dict) -> st.SearchStrategy:
+def _default(schema: dict) -> Any:
+    """The default a Stage knob states in its description, or None."""
+    match = _DEFAULT.search(schema.get("description", ""))
+    try:
+        return ast.literal_eval(match[1]) if match else None
+    except (ValueError, SyntaxError):
+        return None
+
+
+def _values(schema: dict, default: Any = None) -> st.SearchStrategy:
     schema = _deref(schema)
     if "oneOf" in schema:
-        return st.one_of(*(values(s) for s in schema["oneOf"]))
+        alternatives = [_values(s, default if isinstance(default, (int, float)) else None) for s in schema["oneOf"]]
+        return st.one_of(*alternatives)
     if "enum" in schema:
         return st.sampled_from(schema["enum"])
     kind = schema.get("type")
@@ -80,23 +93,30 @@ def _values(schema: dict) -> st.SearchStrategy:
     if kind == "string":
         return st.text(max_size=8)
     if kind == "array":
-        return st.lists(values(schema.get("items", {})), min_size=schema.get("minItems", 0), max_size=4)
+        wide = st.lists(values(schema.get("items", {})), min_size=schema.get("minItems", 0), max_size=4)
+        return st.one_of(st.just(default), wide) if isinstance(default, list) else wide
     if kind == "integer":
         lo = schema.get("minimum", -(2**31))
         step = schema.get("multipleOf", 1)
-        base = st.one_of(st.integers(lo, lo + 8), st.integers(lo, max(lo, 0) + 5000), st.integers(lo, 2**40),
-                         st.just(lo))
-        return base.map(lambda v: max(lo, v - v % step) if step > 1 else v).filter(lambda v: v % step == 0 and v >= lo)
+        wide = st.one_of(st.integers(lo, lo + 8), st.integers(lo, max(lo, 0) + 5000), st.integers(lo, 2**40), st.just(lo))
+        near = st.sampled_from(sorted({default, 2 * default, default // 2})) if isinstance(default, int) else wide
+        return st.one_of(near, near, near, wide).map(lambda v: v - v % step if step > 1 else v).filter(
+            lambda v: v >= lo and v % step == 0)
     if kind == "number":
         lo = schema.get("minimum", schema.get("exclusiveMinimum"))
         hi = schema.get("maximum", schema.get("exclusiveMaximum"))
         edges = [v for v in (lo, hi) if v is not None]
-        near = [e + d for e in edges for d in (-1e-12, 1e-300, 1e-9, 1e-3, 1.0)] + [5e-324, 1e-300, 1e300, 0.5, 2.0]
-        accepted = [v for v in near if _in_range(v, schema)]
-        floats = st.floats(min_value=lo, max_value=hi, allow_nan=False, allow_infinity=False,
-                           exclude_min="exclusiveMinimum" in schema and lo is not None,
-                           exclude_max="exclusiveMaximum" in schema and hi is not None)
-        return st.one_of(st.sampled_from(accepted), floats, st.floats(-10, 10).filter(lambda v: _in_range(v, schema)))
+        near_edges = [e + d for e in edges for d in (-1e-12, 1e-300, 1e-9, 1e-3, 1.0)] + [5e-324, 1e-300, 1e300]
+        edge = st.sampled_from([v for v in near_edges if _in_range(v, schema)])
+        wide = st.floats(min_value=lo, max_value=hi, allow_nan=False, allow_infinity=False,
+                         exclude_min="exclusiveMinimum" in schema and lo is not None,
+                         exclude_max="exclusiveMaximum" in schema and hi is not None)
+        moderate = st.sampled_from([v for v in (0.5, 1.0, 2.0, -1.0, 0.1) if _in_range(v, schema)] or [lo])
+        if isinstance(default, (int, float)) and default:
+            near = st.sampled_from([0.5, 1.0, 2.0]).map(lambda f: default * f).filter(lambda v: _in_range(v, schema))
+        else:
+            near = moderate
+        return st.one_of(near, near, near, near, near, moderate, edge, wide)
     return st.none()
 
 
@@ -110,7 +130,7 @@ def _in_range(v: float, schema: dict) -> bool:
 
 
 @st.composite
-def sections(draw, schema: dict, p: float = 0.25) -> dict:
+def sections(draw, schema: dict, p: float = 0.2) -> dict:
     """A stage section with each key present with probability p (absent keys take their defaults)."""
     props = _deref(schema)["properties"]
     return {k: draw(values(s)) for k, s in props.items() if draw(st.floats(0, 1)) < p}
@@ -166,6 +186,14 @@ def _parent(config: dict, parts: tuple) -> Any:
 def _set(draw, config):
     target = draw(st.sampled_from(paths(config)))
     _parent(config, target)[target[-1]] = copy.deepcopy(draw(st.sampled_from(HOSTILE)))
+
+
+def _non_finite(draw, config):
+    """A number of the config made NaN or infinite (where the schema's bounds alone would let it pass)."""
+    numbers = [p for p in paths(config) if type(_parent(config, p)[p[-1]]) in (int, float)]
+    if numbers:
+        target = draw(st.sampled_from(numbers))
+        _parent(config, target)[target[-1]] = draw(st.sampled_from([math.nan, math.inf, -math.inf]))
 
 
 def _delete(draw, config):
@@ -229,14 +257,15 @@ def _cycle(draw, config):
         config["langevin"] = {"step_scan": loop}
 
 
-MUTATIONS = (_set, _set, _delete, _extra, _rename, _points, _point, _model, _other_params, _section, _cycle)
+MUTATIONS = (_set, _set, _non_finite, _non_finite, _delete, _extra, _rename, _points, _point, _model, _other_params, _section, _cycle)
 
 
 @st.composite
 def configs(draw, max_mutations: int = 3) -> dict:
-    """A config from the schema with 0..max_mutations hostile mutations."""
+    """A config from the schema with 0..max_mutations hostile mutations (most often one)."""
     config = draw(sound_configs())
-    for _ in range(draw(st.integers(0, max_mutations))):
+    for _ in range(draw(st.sampled_from([0, 1, 1, 1, *range(2, max_mutations + 1)]))):  # mostly one: the
+        # rest of the config sound, so that the validator alone stands between it and a planned job
         if not paths(config):
             break
         draw(st.sampled_from(MUTATIONS))(draw, config)
