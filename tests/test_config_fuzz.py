@@ -8,7 +8,7 @@ import re
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 
 from cldm.resources import mem_mb
 from config_fuzz import configs, outcome
@@ -53,7 +53,8 @@ def test_snakemake_dry_runs_agree_with_the_in_process_outcome(tmp_path):
     wanted = {"accepted": 3, "refused": 3}
     checked = []
 
-    @settings(FUZZ, max_examples=200)
+    @settings(FUZZ, max_examples=200, phases=[Phase.explicit, Phase.reuse, Phase.generate])  # no shrinking: it
+    # would rerun Snakemake; a failure here is reproduced in process by its config
     @given(configs())
     def run(config):
         if not isinstance(config, dict) or not _dumpable(config):
