@@ -27,6 +27,8 @@ from cldm.settings.training import Training
 
 SCHEMA_FILE = "workflow/schemas/config.schema.yaml"
 POINT_NAME = "^[A-Za-z][A-Za-z0-9_-]*$"
+MAX_NAME = 100
+"""Characters of a point's name: it names a directory (file systems allow 255 bytes)."""
 DEVICES = ("auto", "cpu", "cuda")
 
 
@@ -85,7 +87,7 @@ def config_schema() -> dict:
         "additionalProperties": False,
         "required": ["points", "seed"],
         "properties": {
-            "points": {"type": "object", "minProperties": 1, "propertyNames": {"pattern": POINT_NAME},
+            "points": {"type": "object", "minProperties": 1, "propertyNames": {"pattern": POINT_NAME, "maxLength": MAX_NAME},
                        "additionalProperties": {"$ref": "#/$defs/point"}},
             "seed": {"type": "integer", "minimum": 0, "description": "every random stream is derived from this"},
             **stages,

@@ -101,6 +101,8 @@ def accepted(schema: dict | bool | None) -> str:
             words = f"a list of at least {schema['minItems']} item{'s' if schema['minItems'] != 1 else ''}"
         if "items" in schema:
             words += f", each {accepted(schema['items'])}"
+    if "maxLength" in schema:
+        words += f" of at most {schema['maxLength']} characters"
     if "pattern" in schema:
         words += f" matching {schema['pattern']}"
     return words
@@ -167,7 +169,8 @@ def schema_lines(err, root: Any) -> list[str]:
     value, schema, rule = err.instance, err.schema, err.validator
     if "propertyNames" in err.schema_path:
         name = value
-        why = ("a point's name names its files and wildcards: a letter first, then letters, digits, _ or -"
+        why = (f"a point's name names its directory and wildcards: a letter first, then letters, digits, _ or -, "
+               f"at most {schema.get('maxLength')} characters"
                if parts == ("points",) else f"accepted: {accepted(schema)}")
         return [f"{key_path(parts + (name,), root)}: {show(name)} is not an accepted name; {why}"]
     if rule == "additionalProperties":

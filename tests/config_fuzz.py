@@ -309,6 +309,7 @@ def check_jobs(study: Study) -> None:
     from cldm.dm.sde import VESDE  # noqa: PLC0415
 
     for name, p in study.points.items():
+        assert len(name.encode()) < 255 and re.fullmatch(r"[A-Za-z0-9_-]+", name), name  # results/{name}/ is a directory
         lv, tr, sa = p.langevin, p.training, p.sampling
         _finite({"physics": p.physics, "langevin": lv.as_dict(), "training": tr.as_dict(), "sampling": sa.params(),
                  "seed": p.seed, "threads": study.threads.as_dict()}, name)
