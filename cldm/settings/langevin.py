@@ -42,7 +42,8 @@ class Langevin(Stage):
         return list(dict.fromkeys(problems))
 
     def engine(self, **changes) -> dict:
-        """Keyword arguments of cldm.physics.langevin.simulate (with `changes`, e.g. chains=...)."""
-        s = dataclasses.replace(self, **changes)
-        return dict(chains=s.chains, samples=s.samples, interval=s.interval, therm=s.therm, eps=s.step,
-                    integrator=s.integrator, kref=s.kref)
+        """Keyword arguments of cldm.physics.langevin.simulate (with `changes`, e.g. chains=..., or the
+        step of a step-scan run: simulate checks them, not the section's rules)."""
+        s = {**{f.name: getattr(self, f.name) for f in dataclasses.fields(self)}, **changes}
+        return dict(chains=s["chains"], samples=s["samples"], interval=s["interval"], therm=s["therm"], eps=s["step"],
+                    integrator=s["integrator"], kref=s["kref"])
