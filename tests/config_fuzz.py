@@ -315,7 +315,7 @@ def check_jobs(study: Study) -> None:
                  "seed": p.seed, "threads": study.threads.as_dict()}, name)
         action = make_action(**p.physics)  # langevin, moments, figures
         for step in (lv.step, *(lv.step * f for f in lv.step_scan)):  # simulate's checks of the run and the scan
-            assert simulate(action, **lv.engine(chains=0, step=step), seed=0).shape == (0, lv.samples)
+            assert simulate(action, **lv.engine(chains=0, step=step), seed=0).shape[:2] == (0, lv.samples)  # (, sites)
         for k in sorted({0, tr.ensemble - 1}):  # train: the largest and smallest share
             n_train, n_val = share_size(lv.chains, tr.ensemble, k, tr.val_fraction)
             if lv.chains <= 10**6:
