@@ -299,12 +299,13 @@ def schema_yaml() -> str:
 
 
 def checks() -> list:
-    """The functions that check rules between keys (their docstrings list them in the README):
-    stage rules that a section overrides, models' rules, the jobs' needs and the memory."""
+    """What checks rules between keys, whose docstrings list them in the README: the stages' rules
+    (where a section has any), the model classes with rules of their own (their class docstring),
+    the jobs' needs and the memory."""
     from cldm.resources import memory_errors  # noqa: PLC0415
 
     stages = [cls.errors for cls in (*STAGES.values(), Threads, Resources) if cls.errors is not Stage.errors]
-    models = [type(m).errors for m in MODELS.values() if type(m).errors is not Model.errors]
+    models = [type(m) for m in MODELS.values() if type(m).errors is not Model.errors]
     return [*stages, *dict.fromkeys(models), _job_errors, memory_errors]
 
 

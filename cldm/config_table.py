@@ -88,7 +88,7 @@ def keys_table(schema: dict, models: dict) -> str:
 
 
 def rules_list(checks: list[Callable]) -> str:
-    """The first paragraph of each check's docstring, as a bullet."""
+    """The first paragraph of each check's docstring (a function's or a class's), as a bullet."""
     docs = [inspect.getdoc(f) for f in checks]
     return "\n".join("* " + " ".join(d.split("\n\n")[0].split()) for d in docs if d)
 
