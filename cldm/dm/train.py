@@ -82,8 +82,8 @@ def train(
     x = torch.as_tensor(train_x, dtype=torch.float64)  # float32 sums over 1e6 points bias the covariance by 0.1%
     model = kind.build(cfg, x)
     u, u_val = model.standardize(x.float()), model.standardize(torch.as_tensor(val_x, dtype=torch.float32))
-    if min(len(u), len(u_val)) < cfg.batch_size:
-        raise CldmError(f"{len(u)} training and {len(u_val)} validation points: fewer than batch_size {cfg.batch_size}")
+    if problem := cfg.data_problem(len(u), len(u_val)):
+        raise CldmError(problem)
     model.to(dev)
     u = u.to(dev)
     ema = copy.deepcopy(model).requires_grad_(False)

@@ -17,8 +17,9 @@ class Sampling(Stage):
     samples: int = knob(250000, "samples per ensemble member", minimum=1)
     batch: int = knob(2048, "samples per sampler call (activations that stay in the CPU cache are faster)",
                       minimum=1)
-    t_eps: float = knob(1e-5, "em, ei, pc: the last time of the reverse SDE before Tweedie denoising",
-                        exclusiveMinimum=0, exclusiveMaximum=1)
+    t_eps: float = knob(1e-5, "em, ei, pc: the last time of the reverse SDE before Tweedie denoising (>= 1e-12: "
+                        "sigma(t_eps) ~ sqrt(t_eps) stays above float32's resolution)", minimum=1e-12,
+                        exclusiveMaximum=1)
     power: float = knob(2.0, "ei: time grid t_i = t_eps + (1 - t_eps)(1 - i/N)^power", minimum=1)
     snr: float = knob(0.05, "pc: corrector signal-to-noise ratio (its Langevin step biases the variance by ~snr^2)",
                       exclusiveMinimum=0)

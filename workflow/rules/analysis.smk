@@ -12,6 +12,8 @@ rule moments:
         training=lambda w: settings(w.point, "training"),
         code=code("moments"),
     threads: 1
+    resources:
+        mem_mb=mem_mb("moments"),
     log:
         "results/logs/{point}/moments.log",
     benchmark:
@@ -33,6 +35,8 @@ rule quality:
         seed=lambda w: seed(w.point),
         code=code("quality"),
     threads: 1
+    resources:
+        mem_mb=mem_mb("quality"),
     log:
         "results/logs/{point}/quality.log",
     benchmark:

@@ -1,9 +1,15 @@
 import re
+import sys
 
+from cldm import CldmError
 from cldm.codehash import code_hash
 from cldm.config import load_study
+from cldm.resources import mem_mb as estimated_mem_mb
 
-STUDY = load_study(config)  # validated before any job: an error names the key
+try:
+    STUDY = load_study(config)  # validated before any job: an error names the key (memory: cldm/resources.py)
+except CldmError as err:
+    sys.exit(str(err))  # the message alone, without a traceback
 POINTS = list(STUDY.points)
 
 
@@ -26,6 +32,12 @@ def settings(point, stage):
     point's section): what a job depends on."""
     s = STUDY.points[point].stage(stage)
     return s.params() if stage == "sampling" else s.as_dict()
+
+
+def mem_mb(rule):
+    """`resources: mem_mb` of a rule's jobs: the peak memory estimated from the point's settings
+    (cldm/resources.py), which a cluster job asks for."""
+    return lambda w: estimated_mem_mb(STUDY.points[w.point], rule)
 
 
 def seed(point):

@@ -44,6 +44,8 @@ rule figure_distributions:
         physics=lambda w: physics(w.point),
         code=code("figure_distributions"),
     threads: 1
+    resources:
+        mem_mb=mem_mb("figure_distributions"),
     log:
         "results/logs/{point}/figure_distributions.log",
     benchmark:
@@ -69,6 +71,8 @@ rule figure_field:
         bins=lambda w: FIELDS[w.field],
         code=code("figure_field"),
     threads: 1
+    resources:
+        mem_mb=mem_mb("figure_field"),
     log:
         "results/logs/{point}/figure_{field}.log",
     benchmark:

@@ -12,7 +12,7 @@ rule sample:
     threads: STUDY.threads.sample
     resources:
         runtime=60,
-        mem_mb=4000,
+        mem_mb=mem_mb("sample"),
     log:
         "results/logs/{point}/sample_member{k}.log",
     benchmark:
@@ -30,6 +30,8 @@ rule pool:
     params:
         code=code("pool"),
     threads: 1
+    resources:
+        mem_mb=mem_mb("pool"),
     log:
         "results/logs/{point}/pool.log",
     benchmark:
