@@ -12,8 +12,9 @@ order, J = d kappa / d m, so kappa_n's error is the error of the mean of the one
 L_n = sum_j J_nj z^j. That series carries every correlation between the moments (and, for a
 Markov chain, its own integrated autocorrelation time), and it takes the same error method as a
 moment: the Gamma method for CL chains, the sample variance for independent samples, the
-regression control variates for DM samples with a reference path. A jackknife over blocks of
-independent chains is the cross-check.
+regression control variates for DM samples with a reference path (with a delete-a-group jackknife
+of the fit for the error). A jackknife over blocks of independent chains is the cross-check of the
+Gamma method.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import comb
 
-from cldm.analysis.stats import control_variate_means, mean_error, reference_controls
+from cldm.analysis.stats import control_variate_jackknife, mean_error, reference_controls
 from cldm.analysis.quantities import CUMULANT_NS as NS
 from cldm.physics.exact import exact_moments, gaussian_cumulant
 
@@ -80,21 +81,18 @@ def sample_cumulants(z: np.ndarray, m: np.ndarray, ns=NS, z_ref: np.ndarray | No
                      ref_mean: np.ndarray | None = None, ref_cov: np.ndarray | None = None) -> list[dict]:
     """kappa_n of independent samples z whose moments are m. With Gaussian reference samples z_ref ~
     N(ref_mean, ref_cov) (m then the control-variate moments of `cv_moments`), the error is that of
-    the linearised series with the same control variates (its regression coefficients are the
-    J-weighted sums of the moments'), else the plain sample error."""
+    the mean of the linearised series with the same control variates, by the delete-a-group
+    jackknife of `control_variate_jackknife` (the residual spread of the fit underestimates it
+    where the high powers' residuals are heavy-tailed: docs/cumulants.md); else the plain sample
+    error."""
+    lin = np.stack([linearized(z, m, n) for n in ns], axis=1)
+    f = np.concatenate([lin.real, lin.imag], axis=1)
     if z_ref is None:
-        def estimate(n):
-            lin = linearized(z, m, n)
-            return [(float(part.std(ddof=1) / np.sqrt(part.size)), 0.5) for part in (lin.real, lin.imag)]
+        err = f.std(axis=0, ddof=1) / np.sqrt(len(f))
     else:
-        g, g_mean = reference_controls(z_ref, ref_mean, ref_cov)
-
-        def estimate(n):
-            lin = linearized(z, m, n)
-            err = control_variate_means(np.stack([lin.real, lin.imag], axis=1), g, g_mean)[1]
-            return [(float(e), 0.5) for e in err]
-
-    return _rows(cumulants(m), ns, estimate)
+        err = control_variate_jackknife(f, *reference_controls(z_ref, ref_mean, ref_cov))
+    errors = {n: ((float(err[i]), 0.5), (float(err[len(ns) + i]), 0.5)) for i, n in enumerate(ns)}
+    return _rows(cumulants(m), ns, errors.get)
 
 
 def jackknife_cumulants(z: np.ndarray, blocks: int, nmax: int = 8, ns=NS) -> list[dict]:
