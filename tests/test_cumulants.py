@@ -11,7 +11,8 @@ from cldm.analysis.cumulants import (chain_cumulants, cumulant_jacobian, cumulan
 from cldm.analysis.moments import Ensemble, moment_tables
 from cldm.analysis.quantities import CUMULANT_NS as NS
 from cldm.analysis.split import member_chains
-from cldm.analysis.stats import control_variate_means, cv_moments, moments, reference_controls
+from cldm.analysis.control_variates import control_variate_jackknife, reference_controls
+from cldm.analysis.stats import control_variate_means, cv_moments, moments
 from cldm.physics.exact import gaussian_cl_covariance, gaussian_moment, quartic_moment_quad
 
 C = gaussian_cl_covariance(1.0, 1.0)  # z = x + iy of the Gaussian model at sigma = 1 + i: <z^2> = 1/sigma
@@ -165,6 +166,19 @@ def test_control_variates_shrink_the_errors_and_cover():
     assert np.all(np.abs(ms - 1) < band), ms
     assert np.mean(ratio, axis=0)[0] < 0.7, np.mean(ratio, axis=0)
     assert np.all(mean_square(spread, replicas)[0][[3, 7]] > 1 + band)  # the control: kappa_8 without the jackknife
+
+
+def test_control_variate_jackknife_refits_without_each_group():
+    """The normal-equation jackknife equals refitting control_variate_means without each group."""
+    rng = np.random.default_rng(7)
+    g = rng.standard_normal((3000, 2)) @ [[1.0, 0.3], [0.0, 0.5]]
+    g = np.concatenate([g, g**2, g[:, :1] ** 3], axis=1)
+    f = np.stack([g[:, 0] ** 4 + rng.standard_normal(3000), np.sin(g[:, 1])], axis=1)
+    g_mean = g.mean(axis=0) + 0.01
+    groups = np.array_split(np.arange(3000), 10)
+    est = np.array([control_variate_means(np.delete(f, b, axis=0), np.delete(g, b, axis=0), g_mean)[0] for b in groups])
+    brute = np.sqrt(9 / 10 * np.sum((est - est.mean(axis=0)) ** 2, axis=0))
+    assert control_variate_jackknife(f, g, g_mean, groups=10) == pytest.approx(brute, rel=1e-9)
 
 
 def ar1(rng, shape, rho):

@@ -22,9 +22,10 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import comb
 
-from cldm.analysis.stats import control_variate_jackknife, mean_error, reference_controls
+from cldm.analysis.control_variates import control_variate_jackknife, reference_controls
 from cldm.analysis.quantities import CUMULANT_NS as NS
-from cldm.physics.exact import exact_moments, gaussian_cumulant
+from cldm.analysis.stats import mean_error
+from cldm.physics.exact import exact_moments
 
 
 def cumulants(m: np.ndarray) -> np.ndarray:
@@ -113,9 +114,9 @@ def jackknife_cumulants(z: np.ndarray, blocks: int, nmax: int = 8, ns=NS) -> lis
 
 
 def exact_cumulants(model: str, A: float, B: float, lam: float | None = None, ns=NS) -> dict[int, complex]:
-    """kappa_n of a config point: Gaussian in closed form (1/sigma for n = 2, else 0), otherwise from
-    the exact moments."""
+    """kappa_n of a config point: Gaussian in closed form (its moments (n-1)!!/sigma^(n/2) are those
+    of N(0, 1/sigma): kappa_2 = 1/sigma, the rest 0), otherwise from the exact moments."""
     if model == "gaussian":
-        return {n: gaussian_cumulant(complex(A, B), n) for n in ns}
+        return {n: complex(1 / complex(A, B)) if n == 2 else 0j for n in ns}
     k = cumulants(list(exact_moments(model, A, B, lam, max(ns)).values()))
     return {n: complex(k[n - 1]) for n in ns}

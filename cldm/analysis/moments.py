@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from cldm.analysis.control_variates import CV_DEGREE
 from cldm.analysis.cumulants import chain_cumulants, cumulants, exact_cumulants, sample_cumulants
 from cldm.analysis.quantities import COLUMNS, CUMULANT, CUMULANT_NS, MOMENT, NMAX, select
 from cldm.analysis.stats import cv_moments, moments, random_effects
@@ -88,7 +89,7 @@ def ensemble_estimates(ensemble: Ensemble, z_cl: np.ndarray, cl: dict[str, list[
             kappa = sample_cumulants(z, _values(m), CUMULANT_NS)
         else:
             ref = (ensemble.z_ref[ensemble.member == k], ensemble.ref_mean[k], ensemble.ref_cov[k])
-            m = cv_moments(z, *ref, NMAX)
+            m = cv_moments(z, *ref, NMAX, CV_DEGREE)
             kappa = sample_cumulants(z, _values(m), CUMULANT_NS, *ref)
         per_member[MOMENT].append(m)
         per_member[CUMULANT].append(kappa)

@@ -9,9 +9,6 @@ from scipy import optimize
 
 from cldm.physics.exact import gaussian_monomial_means, monomials
 
-CV_DEGREE = 6
-"""Control variates of DM samples: the reference path's monomials x^a y^b up to this degree."""
-
 
 def tau_int(series: np.ndarray, c: float = 6.0) -> float:
     """Integrated autocorrelation time of a real observable measured on several chains.
@@ -70,40 +67,17 @@ def control_variate_means(f: np.ndarray, g: np.ndarray, g_mean: np.ndarray) -> t
     return h.mean(axis=0), h.std(axis=0, ddof=1) * np.sqrt((len(h) - 1) / (len(h) - 1 - g.shape[1]) / len(h))
 
 
-def control_variate_jackknife(f: np.ndarray, g: np.ndarray, g_mean: np.ndarray, groups: int = 50) -> np.ndarray:
-    """Errors of `control_variate_means` by a delete-a-group jackknife over `groups` blocks of
-    consecutive rows: without block b, the estimate is the intercept a_(b) of the least-squares fit
-    f = a + (g - E g) beta (equal to mean f - (mean g - E g) beta), and
-    err^2 = (B - 1)/B sum_b (a_(b) - mean_b a_(b))^2. Unlike the residual spread it carries the error
-    of the fitted beta, which for heavy-tailed controls (monomials up to degree 6) is not negligible
-    at moderate N. Normal equations per block, from the blocks' sums of the standardised controls."""
-    x = (g - g_mean) / g.std(axis=0)
-    x = np.concatenate([np.ones((len(x), 1)), x], axis=1)
-    blocks = np.array_split(np.arange(len(f)), groups)
-    gram = np.array([x[b].T @ x[b] for b in blocks])
-    cross = np.array([x[b].T @ f[b] for b in blocks])
-    est = np.array([np.linalg.solve(gram.sum(axis=0) - gram[i], cross.sum(axis=0) - cross[i])[0] for i in range(groups)])
-    return np.sqrt((groups - 1) / groups * np.sum((est - est.mean(axis=0)) ** 2, axis=0))
-
-
-def reference_controls(z_ref: np.ndarray, ref_mean: np.ndarray, ref_cov: np.ndarray,
-                       degree: int = CV_DEGREE) -> tuple[np.ndarray, np.ndarray]:
-    """The control variates of samples paired with Gaussian reference samples z_ref = x + iy ~
-    N(ref_mean, ref_cov): the monomials x^a y^b, 0 < a + b <= degree, shape (N, p), and their known means."""
-    x, y = z_ref.real, z_ref.imag
-    exps = monomials(degree)
-    known = gaussian_monomial_means(ref_mean, ref_cov, degree)
-    return np.stack([x**a * y**b for a, b in exps], axis=1), np.array([known[e] for e in exps])
-
-
 def cv_moments(z: np.ndarray, z_ref: np.ndarray, ref_mean: np.ndarray, ref_cov: np.ndarray, nmax: int = 8,
-               degree: int = CV_DEGREE) -> list[dict]:
+               degree: int = 6) -> list[dict]:
     """<z^n>, n = 1..nmax, of independent samples z paired with Gaussian reference samples
     z_ref = x + iy ~ N(ref_mean, ref_cov): every monomial x^a y^b, a + b <= degree, has a known mean
     and together they are the control variates of Re z^n and Im z^n."""
     zn = np.cumprod(np.repeat(z[:, None], nmax, axis=1), axis=1)
-    est, err = control_variate_means(np.concatenate([zn.real, zn.imag], axis=1),
-                                     *reference_controls(z_ref, ref_mean, ref_cov, degree))
+    x, y = z_ref.real, z_ref.imag
+    exps = monomials(degree)
+    g = np.stack([x**a * y**b for a, b in exps], axis=1)
+    known = gaussian_monomial_means(ref_mean, ref_cov, degree)
+    est, err = control_variate_means(np.concatenate([zn.real, zn.imag], axis=1), g, np.array([known[e] for e in exps]))
     return [dict(n=n, re=est[n - 1], re_err=err[n - 1], im=est[nmax + n - 1], im_err=err[nmax + n - 1], tau_re=0.5, tau_im=0.5)
             for n in range(1, nmax + 1)]
 

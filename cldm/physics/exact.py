@@ -13,11 +13,6 @@ def gaussian_moment(sigma: complex, n: int) -> complex:
     return complex(special.factorial2(n - 1, exact=True) / sigma ** (n // 2))
 
 
-def gaussian_cumulant(sigma: complex, n: int) -> complex:
-    """kappa_n of z: 1/sigma for n = 2, 0 otherwise (the moments above are those of N(0, 1/sigma))."""
-    return complex(1 / sigma) if n == 2 else 0j
-
-
 def gaussian_monomial_means(mean: np.ndarray, cov: np.ndarray, degree: int) -> dict[tuple[int, int], float]:
     """E x^a y^b, 0 < a + b <= degree, for (x, y) ~ N(mean, cov): Gauss-Hermite quadrature with
     degree // 2 + 1 nodes per axis after (x, y) = mean + L xi, exact for polynomials of this degree."""
