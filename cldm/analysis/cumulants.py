@@ -23,7 +23,7 @@ import numpy as np
 from scipy.special import comb
 
 from cldm.analysis.control_variates import control_variate_jackknife, reference_controls
-from cldm.analysis.quantities import CUMULANT_NS as NS
+from cldm.analysis.quantities import CUMULANT_NS as NS, NMAX
 from cldm.analysis.stats import mean_error
 from cldm.physics.exact import exact_moments
 
@@ -96,7 +96,7 @@ def sample_cumulants(z: np.ndarray, m: np.ndarray, ns=NS, z_ref: np.ndarray | No
     return _rows(cumulants(m), ns, errors.get)
 
 
-def jackknife_cumulants(z: np.ndarray, blocks: int, nmax: int = 8, ns=NS) -> list[dict]:
+def jackknife_cumulants(z: np.ndarray, blocks: int, nmax: int = NMAX, ns=NS) -> list[dict]:
     """kappa_n of independent chains z (chains, samples) with jackknife errors over `blocks` blocks of
     whole chains: var = (B - 1)/B sum_b (kappa_(b) - mean_b kappa_(b))^2, kappa_(b) from all chains
     but block b. Valid for any autocorrelation within a chain; the cross-check of the Gamma method."""
