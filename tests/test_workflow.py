@@ -52,16 +52,22 @@ def test_sample_archives(study, name):
 
 def test_moments_csv(study):
     for p in POINTS:
-        df = pd.read_csv(study / "results" / p / "moments.csv", comment="#")
-        assert list(df.columns) == ["n", "estimator", "re", "re_err", "im", "im_err"]
-        assert len(df) == 24 and set(df.estimator) == {"exact", "CL", "DM"} and set(df.n) == set(range(1, 9))
-        assert (df[df.estimator != "exact"][["re_err", "im_err"]] > 0).all().all()
+        table = pd.read_csv(study / "results" / p / "moments.csv", comment="#")
+        assert list(table.columns) == ["quantity", "n", "estimator", "re", "re_err", "im", "im_err"]
+        assert list(table.quantity.unique()) == ["moment", "cumulant"]
+        for quantity, ns in (("moment", range(1, 9)), ("cumulant", (2, 4, 6, 8))):
+            df = table[table.quantity == quantity]
+            assert len(df) == 3 * len(ns) and set(df.estimator) == {"exact", "CL", "DM"} and set(df.n) == set(ns)
+        assert (table[table.estimator != "exact"][["re_err", "im_err"]] > 0).all().all()
+        errors = pd.read_csv(study / "results" / p / "moment_errors.csv", comment="#")
+        assert list(errors.quantity.unique()) == ["moment", "cumulant"] and len(errors) == 2 * 2 * (8 + 4)
         assert (study / "results" / p / "moments.csv").read_text().startswith("# provenance: ")
 
 
 def test_tables(study):
     md = (study / "results/tables/moments.md").read_text()
     assert "<z^2>/2" in md and "0.214071 - 0.074005i" in md and "0.500000 - 0.500000i" in md
+    assert "| kappa_4 | -0.060347 + 0.100083i |" in md and "pull DM (Re, Im)" in md
     tex = (study / "results/tables/moments.tex").read_text()
     assert tex.count(r"\begin{tabular}") == 2
 

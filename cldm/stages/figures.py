@@ -14,7 +14,7 @@ BINS = 100
 
 
 def moments(point: str, physics: dict, moments_path: str, paths: list[str]) -> None:
-    save(moments_figure(read_csv(moments_path), f"{point_title(point, physics)}: moments"), paths)
+    save(moments_figure(read_csv(moments_path), f"{point_title(point, physics)}: moments and cumulants"), paths)
 
 
 def loss(point: str, loss_paths: list[str], paths: list[str]) -> None:

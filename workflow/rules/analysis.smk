@@ -1,6 +1,7 @@
 rule moments:
-    """<z^n>, n = 1..8: exact, CL (autocorrelation-aware errors), DM (ensemble random effects over
-    the members' deviations from their own training data, plus that data's CL error)."""
+    """<z^n>, n = 1..8, and cumulants kappa_2..kappa_8: exact, CL (autocorrelation-aware errors), DM
+    (ensemble random effects over the members' deviations from their own training data, plus that
+    data's CL error)."""
     input:
         cl=rules.langevin.output.samples,
         dm=rules.pool.output[0],
@@ -46,7 +47,8 @@ rule quality:
 
 
 rule tables:
-    """The study's tables: quartic <z^n>/n and Gaussian <z^n>, n = 2, 4, 6, 8."""
+    """The study's tables: quartic <z^n>/n and Gaussian <z^n>, n = 2, 4, 6, 8, cumulants kappa_4,
+    kappa_6, kappa_8, and the pulls against exact."""
     input:
         moments=expand(rules.moments.output.moments, point=POINTS),
         diagnostics=expand(rules.langevin.output.diagnostics, point=POINTS),

@@ -1,5 +1,5 @@
 rule figure_moments:
-    """Exact, CL and DM moments against n."""
+    """Exact, CL and DM moments against n, and the cumulants' pulls."""
     input:
         moments=rules.moments.output.moments,
     output:
