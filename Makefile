@@ -18,10 +18,10 @@ $(STAMP): requirements.txt pyproject.toml
 setup: $(STAMP)
 
 study: $(STAMP)
-	.venv/bin/snakemake --workflow-profile workflow/profiles/default --cores $(CORES)
+	$(PY) -m snakemake --workflow-profile workflow/profiles/default --cores $(CORES)
 
 report: $(STAMP)
-	.venv/bin/snakemake --workflow-profile workflow/profiles/default --report results/report.html
+	$(PY) -m snakemake --workflow-profile workflow/profiles/default --report results/report.html
 
 test: $(STAMP)
 	$(PY) -m pytest

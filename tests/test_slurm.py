@@ -135,7 +135,7 @@ class Background:
         self.workdir, self.out = workdir, workdir / "snakemake.out"
         env = {**os.environ, "PYTHONPATH": str(workdir)}
         with open(self.out, "w") as out:
-            self.popen = subprocess.Popen([SNAKEMAKE, *args], cwd=workdir, env=env, stdout=out, stderr=subprocess.STDOUT)
+            self.popen = subprocess.Popen([*SNAKEMAKE, *args], cwd=workdir, env=env, stdout=out, stderr=subprocess.STDOUT)
 
     def result(self, timeout: float) -> subprocess.CompletedProcess:
         try:
