@@ -37,10 +37,10 @@ class Gaussian(Polynomial):
 
 @dataclass(frozen=True)
 class Quartic(Polynomial):
-    """S = sigma z^2 / 2 + lam z^4 / 4, K = -z (sigma + lam z^2)."""
+    """S = sigma z^2 / 2 + lam z^4 / 4, K = -z (sigma + lam z^2); lam may be complex (Re lam > 0)."""
 
     sigma: complex
-    lam: float
+    lam: complex
     coeffs: tuple[complex, ...] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -54,12 +54,14 @@ class Quartic(Polynomial):
         return np.negative(k, out=k)
 
 
-def make_action(model: str, A: float, B: float, lam: float | None = None) -> Polynomial:
-    """The action of a config point: sigma = A + iB (and lam for the quartic model)."""
+def make_action(model: str, A: float, B: float, lam: float | None = None, lam_im: float = 0.0) -> Polynomial:
+    """The action of a config point: sigma = A + iB (and lambda = lam + i lam_im for the quartic model)."""
     if model == "gaussian":
+        if lam is not None or lam_im:
+            raise ValueError("the gaussian model takes no 'lam' or 'lam_im'")
         return Gaussian(complex(A, B))
     if model == "quartic":
         if lam is None:
             raise ValueError("quartic model needs 'lam'")
-        return Quartic(complex(A, B), float(lam))
+        return Quartic(complex(A, B), complex(lam, lam_im) if lam_im else float(lam))
     raise ValueError(f"unknown model {model!r} (expected 'gaussian' or 'quartic')")

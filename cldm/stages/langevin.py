@@ -19,7 +19,7 @@ def run_langevin(point: str, physics: dict, settings: Langevin, seed: int, sampl
     action = make_action(**physics)
     stream = derive_seed(seed, "langevin", point)
     z = simulate(action, **settings.engine(), seed=stream, progress=progress)
-    diagnostics = cl_diagnostics(action, physics, z)
+    diagnostics = cl_diagnostics(action, physics, z, settings)
     diagnostics["step_scan"] = step_scan(action, settings, derive_seed(stream, "scan"))
     meta = provenance(dict(point=point, physics=physics, langevin=settings.as_dict()), seed, code)
     save_samples(samples_path, z, meta, chains=np.int64(settings.chains))

@@ -1,0 +1,235 @@
+"""Is complex Langevin right? Boundary terms, and the decay of the drift magnitude.
+
+Boundary terms (Scherzer, Seiler, Sexty, Stamatescu, PRD 99 (2019) 014512, arXiv:1808.05187, and
+PRD 101 (2020) 014501, arXiv:1910.09427). For a holomorphic observable O the Langevin operator is
+L O = (d/dz + K) dO/dz with K = -S'(z), so L z^n = n(n-1) z^(n-2) + n z^(n-1) K. CL is right
+when <L O> = 0 under its distribution P, which integration by parts gives unless P decays too
+slowly; what is left is a boundary term at infinity. It is measured with a cut-off Y on a
+distance d(z) (|z| or |Im z|),
+
+    B_O(Y) = < (L O)(z) Theta(Y - d(z)) >,
+
+over a scan of Y: once the bulk of P lies inside the cut, B_O(Y) sits on a plateau, the boundary
+term (0 when there is none); for larger Y the noise of the tails takes over (the uncut <L O> is
+useless where they are heavy). If the slowest mode of e^(tau L) in the sector of O dominates,
+the boundary term predicts the CL error <O>_CL - <O>_exact = -B_O / kappa (`predicted_shift`).
+
+Drift decay (Nagata, Nishimura, Shimasaki, PRD 94 (2016) 114515, arXiv:1606.07627): CL is
+justified when the distribution of |K| falls off exponentially or faster; a power law is the mark
+of the slow decay that makes boundary terms. Power law and exponential are fitted to the largest
+|K| by maximum likelihood and each tested by its Kolmogorov-Smirnov distance (Clauset, Shalizi,
+Newman, SIAM Rev. 51 (2009) 661).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from scipy import sparse, stats
+from scipy.sparse.linalg import eigs
+
+from cldm.analysis.stats import mean_error
+from cldm.physics.actions import Polynomial
+from cldm.physics.exact import real_line_extent
+
+if TYPE_CHECKING:  # the settings import this module's DISTANCES
+    from cldm.settings.langevin import Langevin
+
+DISTANCES = {"abs": "|z|", "imag": "|Im z|"}
+"""Distances d(z) of the cut-off, by their config name."""
+
+BLOCKS = 50
+"""Block means per chain that the boundary-term series are reduced to before the Gamma method: the
+mean is unchanged and the Gamma method accounts for the correlation left between blocks; it makes
+the errors of every cut-off and every difference of cut-offs cheap."""
+DRIFT_BINS = 60
+"""Logarithmic bins of the |K| histogram kept for the figure."""
+SPECTRUM_DEPTH = 40.0
+"""The grid of `relaxation_rate` ends where exp(-Re S/2) has fallen by e^-SPECTRUM_DEPTH."""
+SPECTRUM_CELLS = 2000
+"""Cells of that grid (second-order finite differences: relative error ~1e-5 on kappa)."""
+
+
+def langevin_operator(action: Polynomial, z: np.ndarray, n: int, drift: np.ndarray | None = None) -> np.ndarray:
+    """L z^n = n(n-1) z^(n-2) + n z^(n-1) K(z), with K = `drift` if given (computed once by the caller)."""
+    k = action.drift(z.copy()) if drift is None else drift
+    return n * (n - 1) * z ** (n - 2) + n * z ** (n - 1) * k
+
+
+def distance(z: np.ndarray, kind: str) -> np.ndarray:
+    """d(z) of the cut-off: |z| ('abs') or |Im z| ('imag')."""
+    if kind == "abs":
+        return np.abs(z)
+    if kind == "imag":
+        return np.abs(z.imag)
+    raise ValueError(f"unknown distance {kind!r}; choose one of {list(DISTANCES)}")
+
+
+def cutoffs(d: np.ndarray, per_decade: int) -> tuple[np.ndarray, np.ndarray]:
+    """(q, Y): cut-offs Y_j at the (1 - q_j) quantiles of d, q_j = 10^(-j/per_decade) from j = 1
+    while at least one sample lies beyond, then Y = inf (q = 0, the uncut mean)."""
+    n = d.size
+    q = 10.0 ** (-np.arange(1, int(per_decade * np.log10(n)) + 1) / per_decade)
+    ranks = np.unique(np.clip(np.round(n * (1 - q)).astype(np.int64), 0, n - 1))
+    y = np.partition(d.ravel(), ranks)[ranks]
+    keep = np.concatenate([np.diff(y) > 0, [True]])  # equal cut-offs (ties) once
+    y, ranks = y[keep], ranks[keep]
+    return np.concatenate([1 - ranks / n, [0.0]]), np.concatenate([y, [np.inf]])
+
+
+def _block_series(values: np.ndarray, shell: np.ndarray, shells: int) -> np.ndarray:
+    """Per chain and block, the sum of `values` (chains, samples) over each shell, divided by the
+    mean block length: shape (chains, blocks, shells), whose mean over chains and blocks, summed
+    over shells <= j, is < values Theta(Y_j - d) >."""
+    chains, samples = values.shape
+    blocks = min(BLOCKS, samples)
+    block = (np.arange(samples) * blocks) // samples
+    key = ((np.arange(chains)[:, None] * blocks + block[None, :]) * shells + shell).ravel()
+    sums = np.bincount(key, weights=values.ravel(), minlength=chains * blocks * shells)
+    return sums.reshape(chains, blocks, shells) / (samples / blocks)
+
+
+def boundary_scan(lo: np.ndarray, d: np.ndarray, per_decade: int) -> dict:
+    """B(Y) = <lo Theta(Y - d)> over the cut-offs of `cutoffs`, Re and Im, with errors by the
+    Gamma method over chains (of block means), and the cumulative block series for differences."""
+    q, y = cutoffs(d, per_decade)
+    shell = np.searchsorted(y, d, side="left")  # d <= Y_j for every j >= shell
+    series = {part: np.cumsum(_block_series(getattr(lo, part), shell, y.size), axis=2) for part in ("real", "imag")}
+    rows = {k: [] for k in ("re", "re_err", "im", "im_err")}
+    for j in range(y.size):
+        for part, key in (("real", "re"), ("imag", "im")):
+            value, err, _ = mean_error(series[part][:, :, j])
+            rows[key].append(value)
+            rows[f"{key}_err"].append(err)
+    return dict(q=q, Y=y, **{k: np.array(v) for k, v in rows.items()}, series=series)
+
+
+def _agree(series: dict, j: int, k: int, z: float) -> bool:
+    """B(Y_k) - B(Y_j) (the shells between) vanishes within z errors, Re and Im."""
+    for part in ("real", "imag"):
+        diff = series[part][:, :, k] - series[part][:, :, j]
+        value, err, _ = mean_error(diff)
+        if abs(value) > z * err and value != 0:
+            return False
+    return True
+
+
+def plateau(scan: dict, z: float) -> dict:
+    """The plateau of B(Y): the longest run of cut-offs up to Y = inf in which every two agree
+    within z errors of their difference (the shells between them add nothing), grown from the
+    uncut end down. Its value and error are those of its first cut-off, the most precise.
+
+    Where CL samples stay in a bounded region (a strip), the shells add to B(Y) with one sign until
+    the last few samples, so the plateau is short: B(Y) reaches its limit only at the end, and
+    `decades` (log10 of the samples beyond its first cut-off) is about 1. A long plateau with
+    growing errors beyond it is the mark of heavy tails."""
+    last = scan["Y"].size - 1
+    start = last
+    while start > 0 and all(_agree(scan["series"], start - 1, k, z) for k in range(start, last + 1)):
+        start -= 1
+    beyond = scan["q"][start] / scan["q"][last - 1] if 0 < last and start < last else 1.0
+    return dict(start=int(start), cuts=int(last - start + 1), Y=_finite(scan["Y"][start]), q=float(scan["q"][start]),
+                decades=float(np.log10(beyond)), re=float(scan["re"][start]), re_err=float(scan["re_err"][start]),
+                im=float(scan["im"][start]), im_err=float(scan["im_err"][start]))
+
+
+def boundary_terms(action: Polynomial, z: np.ndarray, settings: Langevin, kappa: complex | None = None,
+                   drift: np.ndarray | None = None) -> list[dict]:
+    """For each O = z^n, n in settings.boundary_powers: the scan B_O(Y), its plateau, the verdict
+    ('present' where the plateau differs from 0 by more than settings.diagnostic_z errors, else
+    'none') and, with kappa, the CL shift the plateau predicts."""
+    k = action.drift(z.copy()) if drift is None else drift
+    d = distance(z, settings.boundary_distance)
+    out = []
+    for n in settings.boundary_powers:
+        scan = boundary_scan(langevin_operator(action, z, n, k), d, settings.boundary_per_decade)
+        p = plateau(scan, settings.diagnostic_z)
+        nonzero = max(abs(p["re"]) / p["re_err"] if p["re_err"] > 0 else 0.0,
+                      abs(p["im"]) / p["im_err"] if p["im_err"] > 0 else 0.0)
+        verdict = "present" if nonzero > settings.diagnostic_z else "none"
+        entry = dict(observable=f"z^{n}", n=n, distance=settings.boundary_distance, verdict=verdict, significance=nonzero,
+                     plateau=p, scan={key: [_finite(v) for v in scan[key]] for key in ("q", "Y", "re", "re_err", "im", "im_err")})
+        if kappa is not None:
+            entry["predicted_shift"] = predicted_shift(p, kappa)
+        out.append(entry)
+    return out
+
+
+def _finite(v: float) -> float | None:
+    """JSON has no infinity: the uncut cut-off Y = inf is written as null."""
+    return float(v) if np.isfinite(v) else None
+
+
+def predicted_shift(plateau: dict, kappa: complex) -> dict:
+    """<O>_CL - <O>_exact = -B_O / kappa, with its error, from the plateau B_O.
+
+    g(tau) = <e^(tau L) O>_CL runs from <O>_CL (tau = 0) to <O>_exact (tau -> inf: e^(tau L) O tends
+    to the constant <O>_exact, as the exact weight is the left null vector of L), and
+    g'(tau) = <L e^(tau L) O>_CL is the boundary term of the evolved observable. If O - <O> is
+    dominated by the slowest mode of its symmetry sector, L phi = -kappa phi, then
+    g'(tau) = e^(-kappa tau) B_O and <O>_exact - <O>_CL = B_O / kappa. Faster modes make it an
+    estimate of the sign and the order of magnitude."""
+    b = complex(plateau["re"], plateau["im"])
+    shift = -b / kappa
+    scale = 1 / abs(kappa)
+    return dict(re=shift.real, im=shift.imag, re_err=plateau["re_err"] * scale, im_err=plateau["im_err"] * scale,
+                kappa_re=complex(kappa).real, kappa_im=complex(kappa).imag)
+
+
+def relaxation_rate(sigma: complex, lam: complex) -> complex:
+    """kappa: the slowest rate of e^(tau L) on even observables, the eigenvalue of -L nearest 0
+    after 0 itself in the even sector.
+
+    With P = e^(-S/2) psi, the Fokker-Planck operator L^T P = d/dx (dP/dx + S' P) of the exact
+    weight becomes -H psi, H = -d^2/dx^2 + S'^2/4 - S''/2 (complex potential), whose spectrum is
+    that of -L on holomorphic observables: 0 (psi = e^(-S/2)), then kappa_1 (odd), kappa_2 (even),
+    ... Discretised on even functions over [0, X] (cell centres, psi(-x) = psi(x), psi(X) = 0),
+    second-order differences. Gaussian (lam = 0): kappa = 2 sigma exactly."""
+    sigma, lam = complex(sigma), complex(lam)
+    if lam == 0:
+        return 2 * sigma
+    X, _ = real_line_extent(sigma, lam, 2 * SPECTRUM_DEPTH)
+    h = X / SPECTRUM_CELLS
+    x = (np.arange(SPECTRUM_CELLS) + 0.5) * h
+    s1, s2 = sigma * x + lam * x**3, sigma + 3 * lam * x**2
+    diag = 2 / h**2 + s1**2 / 4 - s2 / 2
+    diag[0] -= 1 / h**2  # the mirror cell of the first is itself (even functions)
+    off = np.full(SPECTRUM_CELLS - 1, -1 / h**2, dtype=complex)
+    H = sparse.diags([off, diag, off], [-1, 0, 1], format="csc")
+    values = eigs(H, k=3, sigma=0, which="LM", return_eigenvectors=False)
+    values = values[np.argsort(values.real)]
+    return complex(values[1])
+
+
+def drift_decay(k_abs: np.ndarray, fraction: float, z: float) -> dict:
+    """How the distribution of |K| falls off: power law P(|K| > u) ~ u^-a or exponential
+    P ~ e^(-u/s), each fitted by maximum likelihood to the n = max(50, fraction N) largest |K|
+    above the next one, u_t (a: the Hill estimate; s: the mean excess), and tested against them by
+    the Kolmogorov-Smirnov distance sqrt(n) D (fitted-parameter KS, Clauset et al. 2009; heavy tails
+    leave a likelihood ratio without a variance, the KS distance is bounded). A fit is rejected
+    beyond the Kolmogorov quantile of the two-sided normal tail of z. `decay`: 'power law' or
+    'exponential' where only that one fits, else 'both fit' or 'neither fits'. Also the histogram
+    of |K| on logarithmic bins (density), for the figure."""
+    flat = np.sort(np.asarray(k_abs, dtype=float).ravel())
+    n = min(max(50, int(fraction * flat.size)), flat.size - 1)
+    ut, x = flat[-n - 1], flat[-n:]
+    a = n / np.log(x / ut).sum()
+    s = float(np.mean(x - ut))
+    ks = {name: _ks(cdf) for name, cdf in (("power law", 1 - (x / ut) ** -a), ("exponential", 1 - np.exp(-(x - ut) / s)))}
+    critical = float(stats.kstwobign.isf(2 * stats.norm.sf(z)))
+    fits = [name for name, d in ks.items() if d <= critical]
+    decay = fits[0] if len(fits) == 1 else ("both fit" if fits else "neither fits")
+    lo = max(flat[flat > 0][0] if (flat > 0).any() else 1e-12, flat[-1] * 1e-8)
+    edges = np.geomspace(lo, flat[-1] * (1 + 1e-12), DRIFT_BINS + 1)
+    density = np.histogram(flat, bins=edges)[0] / (flat.size * np.diff(edges))
+    return dict(decay=decay, exponent=float(a), scale=s, threshold=float(ut), tail_samples=int(n),
+                tail_fraction=n / flat.size, ks_power_law=ks["power law"], ks_exponential=ks["exponential"],
+                ks_critical=critical, histogram=dict(edges=edges.tolist(), density=density.tolist()))
+
+
+def _ks(cdf: np.ndarray) -> float:
+    """sqrt(n) times the Kolmogorov-Smirnov distance of sorted samples from their fitted cdf values."""
+    n = cdf.size
+    d = max(np.max(np.arange(1, n + 1) / n - cdf), np.max(cdf - np.arange(n) / n))
+    return float(np.sqrt(n) * d)
