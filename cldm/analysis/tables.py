@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from cldm.analysis.stats import format_complex
+from cldm.physics.models import complex_text
 
 NS = (2, 4, 6, 8)
 ESTIMATORS = ("exact", "CL", "DM")
@@ -71,6 +72,6 @@ def _tex(cell: str) -> str:
 def title(point: str, physics: dict) -> str:
     sigma = f"{physics['A']:g} {'-' if physics['B'] < 0 else '+'} {abs(physics['B']):g}i"
     if physics["model"] == "quartic":
-        return f"{point}: quartic, sigma = {sigma}, lambda = {physics['lam']:g}; <z^n>/n"
+        return f"{point}: quartic, sigma = {sigma}, lambda = {complex_text(physics['lam'], physics.get('lam_im', 0))}; <z^n>/n"
     return f"{point}: Gaussian, sigma = {sigma}; <z^n>"
 

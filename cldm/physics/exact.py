@@ -178,6 +178,18 @@ def exact_moments(model: str, A: float, B: float, lam: float | None = None, lam_
     return quartic_moments_quadrature(sigma, lam_c, nmax)["moments"]
 
 
+def point_errors(point: dict) -> list[tuple[str, str]]:
+    """(key, message) if a config point's exact moments cannot be computed: the quadrature along the
+    real line fails its refinement and Schwinger-Dyson checks where exp(-S) oscillates with an
+    amplitude far above its integral (large -A and |B| against lam)."""
+    try:
+        exact_moments(**{k: point[k] for k in ("model", "A", "B", "lam", "lam_im") if k in point})
+    except ValueError as err:
+        return [("A", f"no exact moments at this point (A = {point['A']}, B = {point['B']}, lam = {point.get('lam')}, "
+                      f"lam_im = {point.get('lam_im', 0)}): {err}; choose a smaller -A or |B|, or a larger lam")]
+    return []
+
+
 def strip_bounds(A: float, B: float, lam: float) -> tuple[float, float] | None:
     """y_± = sqrt(A/2lam (1 ± sqrt(1 - B^2/3A^2))); CL stays in |y| < y_- when B^2 < 3A^2 (A > 0,
     real lam > 0).

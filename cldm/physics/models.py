@@ -3,7 +3,7 @@ the actions and the exact results read. Plain data, cheap to import (no numpy wo
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
 from dataclasses import dataclass, field
 
 
@@ -20,25 +20,16 @@ class Param:
 class Model:
     doc: str
     params: dict[str, Param] = field(default_factory=dict)
-    check: Callable[[dict], list[tuple[str, str]]] | None = None
+    check: str | None = None
 
     def errors(self, point: dict) -> list[tuple[str, str]]:
-        """(key, message) for combinations of values the schema cannot state (a point that passed it)."""
-        return [] if self.check is None else self.check(point)
-
-
-def _quartic_errors(point: dict) -> list[tuple[str, str]]:
-    """The exact moments must be computable: the quadrature along the real line passes its
-    refinement and Schwinger-Dyson checks (it fails where exp(-S) oscillates with an amplitude
-    far above its integral: large -A and |B| against lam)."""
-    from cldm.physics.exact import exact_moments  # numpy and scipy only when a config is checked
-
-    try:
-        exact_moments(**{k: point[k] for k in ("model", "A", "B", "lam", "lam_im") if k in point})
-    except ValueError as err:
-        return [("A", f"no exact moments at this point (A = {point['A']}, B = {point['B']}, lam = {point['lam']}, "
-                      f"lam_im = {point.get('lam_im', 0)}): {err}; choose a smaller -A or |B|, or a larger lam")]
-    return []
+        """(key, message) for combinations of values the schema cannot state (a point that passed it),
+        from the function `check` (module:name, loaded on first use like the samplers, so that
+        this registry stays plain data and its readers do not depend on that module's code)."""
+        if self.check is None:
+            return []
+        module, name = self.check.split(":")
+        return getattr(importlib.import_module(module), name)(point)
 
 
 REAL = {"type": "number"}
@@ -54,9 +45,16 @@ MODELS: dict[str, Model] = {
     "gaussian": Model("S = sigma z^2 / 2", {"A": SIGMA_RE, "B": SIGMA_IM}),
     "quartic": Model("S = sigma z^2 / 2 + lambda z^4 / 4", {
         "A": SIGMA_RE_QUARTIC, "B": SIGMA_IM, "lam": LAM_RE, "lam_im": LAM_IM,
-    }, _quartic_errors),
+    }, check="cldm.physics.exact:point_errors"),
 }
 """Model name -> its parameters."""
+
+
+def complex_text(re: float, im: float = 0.0) -> str:
+    """'A + Bi' of a coupling for titles: '1 + 3i', '-2 - 1i', or '1' for a real one."""
+    if not im:
+        return f"{re:g}"
+    return f"{re:g} {'-' if im < 0 else '+'} {abs(im):g}i"
 
 
 def physics_keys() -> tuple[str, ...]:
