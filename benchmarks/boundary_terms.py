@@ -15,13 +15,16 @@ import os
 import tempfile
 import time
 
-import numpy as np
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):  # one thread, as Snakemake runs the job
+    os.environ.setdefault(_var, "1")
 
-from cldm.io import save_samples
-from cldm.physics.actions import Quartic
-from cldm.physics.diagnostics import cl_diagnostics, step_scan
-from cldm.physics.langevin import simulate
-from cldm.settings.langevin import Langevin
+import numpy as np  # noqa: E402
+
+from cldm.io import save_samples  # noqa: E402
+from cldm.physics.actions import Quartic  # noqa: E402
+from cldm.physics.diagnostics import cl_diagnostics, step_scan  # noqa: E402
+from cldm.physics.langevin import simulate  # noqa: E402
+from cldm.settings.langevin import Langevin  # noqa: E402
 
 
 def timed(fn):

@@ -16,8 +16,11 @@ def _value(moments: pd.DataFrame, estimator: str, n: int) -> pd.Series:
 
 
 def _pull(a: pd.Series, b: pd.Series, err: pd.Series, part: str) -> float:
-    e = err[f"{part}_err"]
-    return float((a[part] - b[part]) / e) if e > 0 else float("nan")
+    """(a - b) / error; 0 where both vanish (a real action keeps CL on the real axis), else nan without an error."""
+    e, diff = err[f"{part}_err"], a[part] - b[part]
+    if e > 0:
+        return float(diff / e)
+    return 0.0 if abs(diff) < 1e-12 else float("nan")
 
 
 def trust_rows(point: str, physics: dict, moments: pd.DataFrame, diagnostics: dict) -> list[dict]:

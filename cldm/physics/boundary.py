@@ -197,7 +197,8 @@ def relaxation_rate(sigma: complex, lam: complex) -> complex:
     diag[0] -= 1 / h**2  # the mirror cell of the first is itself (even functions)
     off = np.full(SPECTRUM_CELLS - 1, -1 / h**2, dtype=complex)
     H = sparse.diags([off, diag, off], [-1, 0, 1], format="csc")
-    values = eigs(H, k=3, sigma=0, which="LM", return_eigenvectors=False)
+    values = eigs(H, k=3, sigma=0, which="LM", v0=np.ones(SPECTRUM_CELLS, dtype=complex), tol=1e-9,
+                  return_eigenvectors=False)  # v0 fixed: ARPACK starts from a random vector otherwise
     values = values[np.argsort(values.real)]
     return complex(values[1])
 
