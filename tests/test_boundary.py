@@ -5,6 +5,7 @@ import pytest
 
 from cldm.physics.actions import Gaussian, Quartic
 from cldm.physics.boundary import (
+    Cuts,
     boundary_scan,
     boundary_terms,
     cutoffs,
@@ -52,7 +53,7 @@ def test_scan_equals_direct_cut_means_with_gamma_errors():
     Gamma method on the unblocked series."""
     z = gaussian_cl_samples(1.0, 1.0, 64, 500, 1)
     lo, d = langevin_operator(Gaussian(1 + 1j), z, 2), distance(z, "abs")
-    scan = boundary_scan(lo, d, 4)
+    scan = boundary_scan(lo, Cuts.of(d, 4))
     for j in (0, 5, len(scan["Y"]) - 1):
         value, err, _ = mean_error((lo * (d <= scan["Y"][j])).real)
         assert scan["re"][j] == pytest.approx(value, abs=1e-12)

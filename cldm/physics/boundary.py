@@ -23,6 +23,7 @@ Newman, SIAM Rev. 51 (2009) 661).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -54,7 +55,14 @@ SPECTRUM_CELLS = 2000
 def langevin_operator(action: Polynomial, z: np.ndarray, n: int, drift: np.ndarray | None = None) -> np.ndarray:
     """L z^n = n(n-1) z^(n-2) + n z^(n-1) K(z), with K = `drift` if given (computed once by the caller)."""
     k = action.drift(z.copy()) if drift is None else drift
-    return n * (n - 1) * z ** (n - 2) + n * z ** (n - 1) * k
+    if n == 1:
+        return k.copy()
+    out = z * k  # n z^(n-2) ((n-1) + z K), the power by multiplication (complex ** int is slow)
+    out += n - 1
+    out *= n
+    for _ in range(n - 2):
+        out *= z
+    return out
 
 
 def distance(z: np.ndarray, kind: str) -> np.ndarray:
@@ -78,31 +86,46 @@ def cutoffs(d: np.ndarray, per_decade: int) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate([1 - ranks / n, [0.0]]), np.concatenate([y, [np.inf]])
 
 
-def _block_series(values: np.ndarray, shell: np.ndarray, shells: int) -> np.ndarray:
-    """Per chain and block, the sum of `values` (chains, samples) over each shell, divided by the
-    mean block length: shape (chains, blocks, shells), whose mean over chains and blocks, summed
-    over shells <= j, is < values Theta(Y_j - d) >."""
-    chains, samples = values.shape
-    blocks = min(BLOCKS, samples)
-    block = (np.arange(samples) * blocks) // samples
-    key = ((np.arange(chains)[:, None] * blocks + block[None, :]) * shells + shell).ravel()
-    sums = np.bincount(key, weights=values.ravel(), minlength=chains * blocks * shells)
-    return sums.reshape(chains, blocks, shells) / (samples / blocks)
+@dataclass(frozen=True)
+class Cuts:
+    """The cut-offs of a sample set and, per sample, the flat index of its (chain, block, shell) cell:
+    computed once and shared by every observable."""
+
+    q: np.ndarray
+    Y: np.ndarray
+    cell: np.ndarray
+    shape: tuple[int, int, int]
+    block_length: float
+
+    @classmethod
+    def of(cls, d: np.ndarray, per_decade: int) -> Cuts:
+        """Cuts of the distances d (chains, samples): shell j holds Y_(j-1) < d <= Y_j."""
+        chains, samples = d.shape
+        q, y = cutoffs(d, per_decade)
+        blocks = min(BLOCKS, samples)
+        cell = np.searchsorted(y, d.ravel(), side="left")  # d <= Y_j for every j >= its shell
+        cell += ((np.arange(chains)[:, None] * blocks + (np.arange(samples) * blocks // samples)[None, :]) * y.size).ravel()
+        return cls(q, y, cell, (chains, blocks, y.size), samples / blocks)
+
+    def series(self, values: np.ndarray) -> np.ndarray:
+        """Per chain and block, the sums of `values` over the shells <= j, divided by the mean block
+        length: shape (chains, blocks, cut-offs); its mean over chains and blocks is
+        < values Theta(Y_j - d) >."""
+        sums = np.bincount(self.cell, weights=values.ravel(), minlength=int(np.prod(self.shape)))
+        return np.cumsum(sums.reshape(self.shape), axis=2) / self.block_length
 
 
-def boundary_scan(lo: np.ndarray, d: np.ndarray, per_decade: int) -> dict:
-    """B(Y) = <lo Theta(Y - d)> over the cut-offs of `cutoffs`, Re and Im, with errors by the
-    Gamma method over chains (of block means), and the cumulative block series for differences."""
-    q, y = cutoffs(d, per_decade)
-    shell = np.searchsorted(y, d, side="left")  # d <= Y_j for every j >= shell
-    series = {part: np.cumsum(_block_series(getattr(lo, part), shell, y.size), axis=2) for part in ("real", "imag")}
+def boundary_scan(lo: np.ndarray, cuts: Cuts) -> dict:
+    """B(Y) = <lo Theta(Y - d)> over the cut-offs, Re and Im, with errors by the Gamma method over
+    chains (of block means), and the cumulative block series for differences."""
+    series = {part: cuts.series(getattr(lo, part)) for part in ("real", "imag")}
     rows = {k: [] for k in ("re", "re_err", "im", "im_err")}
-    for j in range(y.size):
+    for j in range(cuts.Y.size):
         for part, key in (("real", "re"), ("imag", "im")):
             value, err, _ = mean_error(series[part][:, :, j])
             rows[key].append(value)
             rows[f"{key}_err"].append(err)
-    return dict(q=q, Y=y, **{k: np.array(v) for k, v in rows.items()}, series=series)
+    return dict(q=cuts.q, Y=cuts.Y, **{k: np.array(v) for k, v in rows.items()}, series=series)
 
 
 def _agree(series: dict, j: int, k: int, z: float) -> bool:
@@ -140,10 +163,10 @@ def boundary_terms(action: Polynomial, z: np.ndarray, settings: Langevin, kappa:
     ('present' where the plateau differs from 0 by more than settings.diagnostic_z errors, else
     'none') and, with kappa, the CL shift the plateau predicts."""
     k = action.drift(z.copy()) if drift is None else drift
-    d = distance(z, settings.boundary_distance)
+    cuts = Cuts.of(distance(z, settings.boundary_distance), settings.boundary_per_decade)
     out = []
     for n in settings.boundary_powers:
-        scan = boundary_scan(langevin_operator(action, z, n, k), d, settings.boundary_per_decade)
+        scan = boundary_scan(langevin_operator(action, z, n, k), cuts)
         p = plateau(scan, settings.diagnostic_z)
         nonzero = max(abs(p["re"]) / p["re_err"] if p["re_err"] > 0 else 0.0,
                       abs(p["im"]) / p["im_err"] if p["im_err"] > 0 else 0.0)
@@ -212,18 +235,22 @@ def drift_decay(k_abs: np.ndarray, fraction: float, z: float) -> dict:
     beyond the Kolmogorov quantile of the two-sided normal tail of z. `decay`: 'power law' or
     'exponential' where only that one fits, else 'both fit' or 'neither fits'. Also the histogram
     of |K| on logarithmic bins (density), for the figure."""
-    flat = np.sort(np.asarray(k_abs, dtype=float).ravel())
+    flat = np.asarray(k_abs, dtype=float).ravel()
     n = min(max(50, int(fraction * flat.size)), flat.size - 1)
-    ut, x = flat[-n - 1], flat[-n:]
+    top = np.sort(np.partition(flat, flat.size - n - 1)[flat.size - n - 1:])
+    ut, x = top[0], top[1:]
     a = n / np.log(x / ut).sum()
     s = float(np.mean(x - ut))
     ks = {name: _ks(cdf) for name, cdf in (("power law", 1 - (x / ut) ** -a), ("exponential", 1 - np.exp(-(x - ut) / s)))}
     critical = float(stats.kstwobign.isf(2 * stats.norm.sf(z)))
     fits = [name for name, d in ks.items() if d <= critical]
     decay = fits[0] if len(fits) == 1 else ("both fit" if fits else "neither fits")
-    lo = max(flat[flat > 0][0] if (flat > 0).any() else 1e-12, flat[-1] * 1e-8)
-    edges = np.geomspace(lo, flat[-1] * (1 + 1e-12), DRIFT_BINS + 1)
-    density = np.histogram(flat, bins=edges)[0] / (flat.size * np.diff(edges))
+    positive = flat[flat > 0]
+    lo = max(positive.min(), top[-1] * 1e-8) if positive.size else top[-1] * 1e-8
+    logs = np.log(positive[positive >= lo])  # uniform bins in log |K|: a fast histogram
+    counts, log_edges = np.histogram(logs, bins=DRIFT_BINS, range=(np.log(lo), np.log(top[-1]) + 1e-12))
+    edges = np.exp(log_edges)
+    density = counts / (flat.size * np.diff(edges))
     return dict(decay=decay, exponent=float(a), scale=s, threshold=float(ut), tail_samples=int(n),
                 tail_fraction=n / flat.size, ks_power_law=ks["power law"], ks_exponential=ks["exponential"],
                 ks_critical=critical, histogram=dict(edges=edges.tolist(), density=density.tolist()))
