@@ -11,11 +11,12 @@ from cldm.physics.boundary import (
     cutoffs,
     distance,
     drift_decay,
+    drift_exponent_bound,
     langevin_operator,
     plateau,
     relaxation_rate,
 )
-from cldm.physics.diagnostics import cl_diagnostics, drift_exponent_bound, trust
+from cldm.physics.diagnostics import cl_diagnostics, trust
 from cldm.physics.exact import exact_moments, gaussian_cl_covariance, quartic_moments_quadrature
 from cldm.physics.langevin import simulate
 from cldm.analysis.stats import mean_error
@@ -60,10 +61,17 @@ def test_scan_equals_direct_cut_means_with_gamma_errors():
         assert scan["re_err"][j] == pytest.approx(err, rel=0.15)
 
 
+def tail_exponent(action, z) -> float:
+    return drift_decay(np.abs(action.drift(z.copy())), SETTINGS.drift_tail_fraction, Z)["exponent"]
+
+
 def test_correct_distribution_has_no_boundary_term():
-    """Exact samples of the Gaussian CL density at sigma = 1 + i: <L z^n> = 0, so the plateau vanishes."""
+    """Exact samples of the Gaussian CL density at sigma = 1 + i: <L z^n> = 0, so the plateau vanishes,
+    whether its value is taken uncut (Gaussian tails: L z^n has a variance) or at its first cut-off."""
     z = gaussian_cl_samples(1.0, 1.0, 128, 500, 2)
-    for t in boundary_terms(Gaussian(1 + 1j), z, SETTINGS):
+    a = tail_exponent(Gaussian(1 + 1j), z)
+    assert a > drift_exponent_bound(2, 4)
+    for t in boundary_terms(Gaussian(1 + 1j), z, SETTINGS, tail_exponent=a) + boundary_terms(Gaussian(1 + 1j), z, SETTINGS):
         p = t["plateau"]
         assert t["verdict"] == "none", t
         assert abs(p["re"]) < Z * p["re_err"] and abs(p["im"]) < Z * p["im_err"]
@@ -77,7 +85,8 @@ def test_wrong_distribution_has_the_boundary_term_it_should():
     sigma, wrong = 1 + 1j, 1.3 + 0.8j
     z = gaussian_cl_samples(wrong.real, wrong.imag, 128, 500, 3)
     kappa = relaxation_rate(sigma, 0)
-    terms = boundary_terms(Gaussian(sigma), z, SETTINGS, kappa)
+    terms = boundary_terms(Gaussian(sigma), z, SETTINGS, kappa, tail_exponent=tail_exponent(Gaussian(sigma), z))
+    assert [t["plateau"]["value_at"] for t in terms] == ["uncut", "uncut"]
     expected = {2: 2 - 2 * sigma / wrong, 4: 12 / wrong - 12 * sigma / wrong**2}
     for t in terms:
         p, b = t["plateau"], expected[t["n"]]
@@ -99,8 +108,10 @@ def test_plateau_grows_from_the_uncut_end_while_cut_offs_agree():
     scan = dict(q=np.array([0.5, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001, 0]), Y=np.r_[np.arange(1.0, 8.0), np.inf],
                 re=real.mean(axis=(0, 1)), re_err=noise / np.sqrt(chains * blocks), im=np.zeros(8), im_err=np.zeros(8),
                 series=series)
-    p = plateau(scan, Z)
-    assert p["start"] == 4 and p["re"] == pytest.approx(-0.5, abs=0.05)
+    p = plateau(scan, Z, uncut=False)
+    assert p["start"] == 4 and p["re"] == pytest.approx(-0.5, abs=0.05) and p["re_err"] == pytest.approx(0.01, rel=0.2)
+    p = plateau(scan, Z, uncut=True)
+    assert p["start"] == 4 and p["re_err"] == pytest.approx(0.5, rel=0.2)
 
 
 @pytest.fixture(scope="module")
@@ -124,6 +135,7 @@ def test_wrong_cl_has_a_boundary_term_that_predicts_its_error(cl_runs):
     action, z = cl_runs[-2 + 1j]
     d = cl_diagnostics(action, dict(model="quartic", A=-2.0, B=1.0, lam=1.0), z, SETTINGS)
     assert not d["trusted"] and d["boundary_terms"][0]["verdict"] == "present"
+    assert d["boundary_terms"][0]["plateau"]["value_at"] == "first cut-off"  # heavy tails: the uncut mean is noise
     assert any("boundary term of z^2" in r for r in d["reasons"])
     re, re_err, _ = mean_error((z**2).real)
     error = re - exact_moments("quartic", -2.0, 1.0, 1.0)[2].real

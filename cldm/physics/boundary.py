@@ -30,7 +30,7 @@ import numpy as np
 from scipy import sparse, stats
 from scipy.sparse.linalg import eigs
 
-from cldm.analysis.stats import mean_error
+from cldm.analysis.stats import mean_errors
 from cldm.physics.actions import Polynomial
 from cldm.physics.exact import real_line_extent
 
@@ -40,7 +40,7 @@ if TYPE_CHECKING:  # the settings import this module's DISTANCES
 DISTANCES = {"abs": "|z|", "imag": "|Im z|"}
 """Distances d(z) of the cut-off, by their config name."""
 
-BLOCKS = 50
+BLOCKS = 20
 """Block means per chain that the boundary-term series are reduced to before the Gamma method: the
 mean is unchanged and the Gamma method accounts for the correlation left between blocks; it makes
 the errors of every cut-off and every difference of cut-offs cheap."""
@@ -119,55 +119,67 @@ def boundary_scan(lo: np.ndarray, cuts: Cuts) -> dict:
     """B(Y) = <lo Theta(Y - d)> over the cut-offs, Re and Im, with errors by the Gamma method over
     chains (of block means), and the cumulative block series for differences."""
     series = {part: cuts.series(getattr(lo, part)) for part in ("real", "imag")}
-    rows = {k: [] for k in ("re", "re_err", "im", "im_err")}
-    for j in range(cuts.Y.size):
-        for part, key in (("real", "re"), ("imag", "im")):
-            value, err, _ = mean_error(series[part][:, :, j])
-            rows[key].append(value)
-            rows[f"{key}_err"].append(err)
-    return dict(q=cuts.q, Y=cuts.Y, **{k: np.array(v) for k, v in rows.items()}, series=series)
+    (re, re_err, _), (im, im_err, _) = (mean_errors(series[part]) for part in ("real", "imag"))
+    return dict(q=cuts.q, Y=cuts.Y, re=re, re_err=re_err, im=im, im_err=im_err, series=series)
 
 
-def _agree(series: dict, j: int, k: int, z: float) -> bool:
-    """B(Y_k) - B(Y_j) (the shells between) vanishes within z errors, Re and Im."""
+def _agree(series: dict, j: int, z: float) -> bool:
+    """B(Y_k) - B(Y_j) (the shells between) vanishes within z errors for every k > j, Re and Im."""
     for part in ("real", "imag"):
-        diff = series[part][:, :, k] - series[part][:, :, j]
-        value, err, _ = mean_error(diff)
-        if abs(value) > z * err and value != 0:
+        value, err, _ = mean_errors(series[part][:, :, j + 1:] - series[part][:, :, j:j + 1])
+        if np.any((np.abs(value) > z * err) & (value != 0)):
             return False
     return True
 
 
-def plateau(scan: dict, z: float) -> dict:
+def plateau(scan: dict, z: float, uncut: bool) -> dict:
     """The plateau of B(Y): the longest run of cut-offs up to Y = inf in which every two agree
     within z errors of their difference (the shells between them add nothing), grown from the
-    uncut end down. Its value and error are those of its first cut-off, the most precise.
+    uncut end down.
 
-    Where CL samples stay in a bounded region (a strip), the shells add to B(Y) with one sign until
-    the last few samples, so the plateau is short: B(Y) reaches its limit only at the end, and
-    `decades` (log10 of the samples beyond its first cut-off) is about 1. A long plateau with
+    Its value and error: with `uncut` (L O has a variance, `finite_variance`) those of the uncut
+    mean, B(Y = inf), whose error is then valid and which carries no residual of the shells beyond
+    a cut; else those of its first cut-off, where the tails stop adding beyond their noise (the
+    plateau at intermediate Y of Scherzer et al.; the uncut mean has no valid error there). Where CL
+    samples stay in a bounded region the plateau is short, B(Y) reaching its limit only with the
+    last samples (`decades`: log10 of the samples beyond its first cut-off); a long plateau with
     growing errors beyond it is the mark of heavy tails."""
     last = scan["Y"].size - 1
     start = last
-    while start > 0 and all(_agree(scan["series"], start - 1, k, z) for k in range(start, last + 1)):
+    while start > 0 and _agree(scan["series"], start - 1, z):
         start -= 1
     beyond = scan["q"][start] / scan["q"][last - 1] if 0 < last and start < last else 1.0
+    at = last if uncut else start
     return dict(start=int(start), cuts=int(last - start + 1), Y=_finite(scan["Y"][start]), q=float(scan["q"][start]),
-                decades=float(np.log10(beyond)), re=float(scan["re"][start]), re_err=float(scan["re_err"][start]),
-                im=float(scan["im"][start]), im_err=float(scan["im_err"][start]))
+                decades=float(np.log10(beyond)), value_at="uncut" if uncut else "first cut-off",
+                re=float(scan["re"][at]), re_err=float(scan["re_err"][at]), im=float(scan["im"][at]),
+                im_err=float(scan["im_err"][at]))
+
+
+def drift_exponent_bound(degree: int, n: int) -> float:
+    """The smallest tail exponent a of P(|K| > u) ~ u^-a for which L z^n has a finite variance
+    under a polynomial action of this degree: at large |z|, |K| ~ |z|^(degree-1) and
+    |L z^n| ~ n |z|^(n-1) |K| ~ |K|^(1 + (n-1)/(degree-1)), whose variance is finite for
+    a > 2 (1 + (n-1)/(degree-1)) (quartic: 8/3 for z^2, 4 for z^4; Gaussian: 2n). Below it the
+    uncut <L z^n> has no valid error bar."""
+    return 2 * (1 + (n - 1) / (degree - 1))
 
 
 def boundary_terms(action: Polynomial, z: np.ndarray, settings: Langevin, kappa: complex | None = None,
-                   drift: np.ndarray | None = None) -> list[dict]:
+                   drift: np.ndarray | None = None, tail_exponent: float | None = None) -> list[dict]:
     """For each O = z^n, n in settings.boundary_powers: the scan B_O(Y), its plateau, the verdict
     ('present' where the plateau differs from 0 by more than settings.diagnostic_z errors, else
-    'none') and, with kappa, the CL shift the plateau predicts."""
+    'none') and, with kappa, the CL shift the plateau predicts. `tail_exponent` (of the drift,
+    `drift_decay`) decides whether L z^n has a variance (`drift_exponent_bound`): then the
+    plateau's value is the uncut mean; unknown (None), its first cut-off."""
     k = action.drift(z.copy()) if drift is None else drift
     cuts = Cuts.of(distance(z, settings.boundary_distance), settings.boundary_per_decade)
+    degree = len(action.coeffs) - 1
     out = []
     for n in settings.boundary_powers:
         scan = boundary_scan(langevin_operator(action, z, n, k), cuts)
-        p = plateau(scan, settings.diagnostic_z)
+        variance = tail_exponent is not None and tail_exponent > drift_exponent_bound(degree, n)
+        p = plateau(scan, settings.diagnostic_z, variance)
         nonzero = max(abs(p["re"]) / p["re_err"] if p["re_err"] > 0 else 0.0,
                       abs(p["im"]) / p["im_err"] if p["im_err"] > 0 else 0.0)
         verdict = "present" if nonzero > settings.diagnostic_z else "none"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from cldm.physics.actions import Polynomial
-from cldm.physics.boundary import boundary_terms, drift_decay, relaxation_rate
+from cldm.physics.boundary import boundary_terms, drift_decay, drift_exponent_bound, relaxation_rate
 from cldm.physics.exact import point_strip
 from cldm.physics.langevin import simulate
 from cldm.settings.langevin import Langevin
@@ -40,15 +40,6 @@ def _extrapolate(h: list[float], y: list[float], err: list[float]) -> dict | Non
     return dict(value=float(a), err=float(np.sqrt(cov[0, 0])))
 
 
-def drift_exponent_bound(degree: int, n: int) -> float:
-    """The smallest tail exponent a of P(|K| > u) ~ u^-a for which L z^n has a finite variance
-    under a polynomial action of this degree: at large |z|, |K| ~ |z|^(degree-1) and
-    |L z^n| ~ n |z|^(n-1) |K| ~ |K|^(1 + (n-1)/(degree-1)), whose variance is finite for
-    a > 2 (1 + (n-1)/(degree-1)) (quartic: 8/3 for z^2, 4 for z^4; Gaussian: 2n). Below it the
-    boundary terms' error bars, and with them their plateau, mean nothing."""
-    return 2 * (1 + (n - 1) / (degree - 1))
-
-
 def trust(terms: list[dict], drift: dict, bound: float) -> list[str]:
     """The reasons not to trust CL (none: trusted). The decision rule: every boundary term's
     plateau vanishes within its errors (settings.diagnostic_z), and the drift magnitude falls off
@@ -71,8 +62,8 @@ def cl_diagnostics(action: Polynomial, physics: dict, z: np.ndarray, settings: L
     by the boundary terms and the drift decay (`trust`); the strip is recorded in `notes`."""
     k = action.drift(z.copy())
     kappa = relaxation_rate(action.sigma, getattr(action, "lam", 0))
-    terms = boundary_terms(action, z, settings, kappa, k)
     drift = drift_decay(np.abs(k), settings.drift_tail_fraction, settings.diagnostic_z)
+    terms = boundary_terms(action, z, settings, kappa, k, drift["exponent"])
     del k
     bound = drift_exponent_bound(len(action.coeffs) - 1, max(settings.boundary_powers))
     reasons = trust(terms, drift, bound)
