@@ -19,7 +19,7 @@ from cldm.physics.boundary import (
 from cldm.physics.diagnostics import cl_diagnostics, trust
 from cldm.physics.exact import exact_moments, gaussian_cl_covariance, quartic_moments_quadrature
 from cldm.physics.langevin import simulate
-from cldm.analysis.stats import mean_error
+from cldm.analysis.stats import mean_error, mean_errors
 from cldm.settings.langevin import Langevin
 
 SETTINGS = Langevin()
@@ -38,6 +38,14 @@ def test_langevin_operator_of_z2_and_z4():
     k = -z * (-2 + 1j + z**2)
     np.testing.assert_allclose(langevin_operator(a, z, 2), 2 + 2 * z * k, rtol=1e-14)
     np.testing.assert_allclose(langevin_operator(a, z, 4), 12 * z**2 + 4 * z**3 * k, rtol=1e-14)
+
+
+def test_batched_gamma_method_equals_the_single_one():
+    rng = np.random.default_rng(10)
+    x = rng.standard_normal((50, 300, 3)).cumsum(axis=1) * 0.1 + rng.standard_normal((50, 300, 3))
+    mean, err, tau = mean_errors(x)
+    for j in range(3):
+        np.testing.assert_allclose((mean[j], err[j], tau[j]), mean_error(x[:, :, j]), rtol=1e-10)
 
 
 def test_cutoffs_run_down_the_tail_to_the_uncut_mean():
