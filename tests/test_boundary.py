@@ -14,9 +14,9 @@ from cldm.physics.boundary import (
     drift_exponent_bound,
     langevin_operator,
     plateau,
-    relaxation_rate,
 )
 from cldm.physics.diagnostics import cl_diagnostics, trust
+from cldm.physics.relaxation import relaxation_rate
 from cldm.physics.exact import exact_moments, gaussian_cl_covariance, quartic_moments_quadrature
 from cldm.physics.langevin import simulate
 from cldm.analysis.stats import mean_error, mean_errors

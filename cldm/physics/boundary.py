@@ -12,7 +12,8 @@ distance d(z) (|z| or |Im z|),
 over a scan of Y: once the bulk of P lies inside the cut, B_O(Y) sits on a plateau, the boundary
 term (0 when there is none); for larger Y the noise of the tails takes over (the uncut <L O> is
 useless where they are heavy). If the slowest mode of e^(tau L) in the sector of O dominates,
-the boundary term predicts the CL error <O>_CL - <O>_exact = -B_O / kappa (`predicted_shift`).
+the boundary term predicts the CL error <O>_CL - <O>_exact = -B_O / kappa (`predicted_shift`;
+kappa from cldm.physics.relaxation).
 
 Drift decay (Nagata, Nishimura, Shimasaki, PRD 94 (2016) 114515, arXiv:1606.07627): CL is
 justified when the distribution of |K| falls off exponentially or faster; a power law is the mark
@@ -27,12 +28,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import sparse, stats
-from scipy.sparse.linalg import eigs
+from scipy import stats
 
 from cldm.analysis.stats import mean_errors
 from cldm.physics.actions import Polynomial
-from cldm.physics.exact import real_line_extent
 
 if TYPE_CHECKING:  # the settings import this module's DISTANCES
     from cldm.settings.langevin import Langevin
@@ -46,10 +45,6 @@ mean is unchanged and the Gamma method accounts for the correlation left between
 the errors of every cut-off and every difference of cut-offs cheap."""
 DRIFT_BINS = 60
 """Logarithmic bins of the |K| histogram kept for the figure."""
-SPECTRUM_DEPTH = 40.0
-"""The grid of `relaxation_rate` ends where exp(-Re S/2) has fallen by e^-SPECTRUM_DEPTH."""
-SPECTRUM_CELLS = 2000
-"""Cells of that grid (second-order finite differences: relative error ~1e-5 on kappa)."""
 
 
 def langevin_operator(action: Polynomial, z: np.ndarray, n: int, drift: np.ndarray | None = None) -> np.ndarray:
@@ -210,32 +205,6 @@ def predicted_shift(plateau: dict, kappa: complex) -> dict:
     scale = 1 / abs(kappa)
     return dict(re=shift.real, im=shift.imag, re_err=plateau["re_err"] * scale, im_err=plateau["im_err"] * scale,
                 kappa_re=complex(kappa).real, kappa_im=complex(kappa).imag)
-
-
-def relaxation_rate(sigma: complex, lam: complex) -> complex:
-    """kappa: the slowest rate of e^(tau L) on even observables, the eigenvalue of -L nearest 0
-    after 0 itself in the even sector.
-
-    With P = e^(-S/2) psi, the Fokker-Planck operator L^T P = d/dx (dP/dx + S' P) of the exact
-    weight becomes -H psi, H = -d^2/dx^2 + S'^2/4 - S''/2 (complex potential), whose spectrum is
-    that of -L on holomorphic observables: 0 (psi = e^(-S/2)), then kappa_1 (odd), kappa_2 (even),
-    ... Discretised on even functions over [0, X] (cell centres, psi(-x) = psi(x), psi(X) = 0),
-    second-order differences. Gaussian (lam = 0): kappa = 2 sigma exactly."""
-    sigma, lam = complex(sigma), complex(lam)
-    if lam == 0:
-        return 2 * sigma
-    X, _ = real_line_extent(sigma, lam, 2 * SPECTRUM_DEPTH)
-    h = X / SPECTRUM_CELLS
-    x = (np.arange(SPECTRUM_CELLS) + 0.5) * h
-    s1, s2 = sigma * x + lam * x**3, sigma + 3 * lam * x**2
-    diag = 2 / h**2 + s1**2 / 4 - s2 / 2
-    diag[0] -= 1 / h**2  # the mirror cell of the first is itself (even functions)
-    off = np.full(SPECTRUM_CELLS - 1, -1 / h**2, dtype=complex)
-    H = sparse.diags([off, diag, off], [-1, 0, 1], format="csc")
-    values = eigs(H, k=3, sigma=0, which="LM", v0=np.ones(SPECTRUM_CELLS, dtype=complex), tol=1e-9,
-                  return_eigenvectors=False)  # v0 fixed: ARPACK starts from a random vector otherwise
-    values = values[np.argsort(values.real)]
-    return complex(values[1])
 
 
 def drift_decay(k_abs: np.ndarray, fraction: float, z: float) -> dict:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 
 from cldm.physics.actions import Polynomial
-from cldm.physics.boundary import boundary_terms, drift_decay, drift_exponent_bound, relaxation_rate
+from cldm.physics.boundary import boundary_terms, drift_decay, drift_exponent_bound
+from cldm.physics.relaxation import relaxation_rate
 from cldm.physics.exact import point_strip
 from cldm.physics.langevin import simulate
 from cldm.settings.langevin import Langevin
