@@ -40,11 +40,16 @@ DISTANCES = {"abs": "|z|", "imag": "|Im z|"}
 """Distances d(z) of the cut-off, by their config name."""
 
 BLOCKS = 20
-"""Block means per chain that the boundary-term series are reduced to before the Gamma method: the
-mean is unchanged and the Gamma method accounts for the correlation left between blocks; it makes
-the errors of every cut-off and every difference of cut-offs cheap."""
+"""Blocks per chain (consecutive samples) whose means the boundary-term series are reduced to
+before the Gamma method: the mean is unchanged and the Gamma method accounts for the correlation
+left between blocks; it makes the errors of every cut-off and of every difference of cut-offs cheap."""
+GROUPS = 256
+"""Groups of chains averaged together before the Gamma method (chains are independent: a group
+mean has the autocorrelation time of one chain), as many as there are chains if fewer."""
 DRIFT_BINS = 60
 """Logarithmic bins of the |K| histogram kept for the figure."""
+DRIFT_DECADES = 6
+"""Decades of |K| below the largest that the histogram covers."""
 
 
 def langevin_operator(action: Polynomial, z: np.ndarray, n: int, drift: np.ndarray | None = None) -> np.ndarray:
@@ -83,36 +88,38 @@ def cutoffs(d: np.ndarray, per_decade: int) -> tuple[np.ndarray, np.ndarray]:
 
 @dataclass(frozen=True)
 class Cuts:
-    """The cut-offs of a sample set and, per sample, the flat index of its (chain, block, shell) cell:
-    computed once and shared by every observable."""
+    """The cut-offs of a sample set and, per sample, the flat index of its (chain group, block,
+    shell) cell: computed once and shared by every observable."""
 
     q: np.ndarray
     Y: np.ndarray
     cell: np.ndarray
     shape: tuple[int, int, int]
-    block_length: float
+    unit: float
 
     @classmethod
     def of(cls, d: np.ndarray, per_decade: int) -> Cuts:
         """Cuts of the distances d (chains, samples): shell j holds Y_(j-1) < d <= Y_j."""
         chains, samples = d.shape
         q, y = cutoffs(d, per_decade)
-        blocks = min(BLOCKS, samples)
+        groups, blocks = min(GROUPS, chains), min(BLOCKS, samples)
+        group = np.arange(chains) * groups // chains
+        block = np.arange(samples) * blocks // samples
         cell = np.searchsorted(y, d.ravel(), side="left")  # d <= Y_j for every j >= its shell
-        cell += ((np.arange(chains)[:, None] * blocks + (np.arange(samples) * blocks // samples)[None, :]) * y.size).ravel()
-        return cls(q, y, cell, (chains, blocks, y.size), samples / blocks)
+        cell += ((group[:, None] * blocks + block[None, :]) * y.size).ravel()
+        return cls(q, y, cell, (groups, blocks, y.size), d.size / (groups * blocks))
 
     def series(self, values: np.ndarray) -> np.ndarray:
-        """Per chain and block, the sums of `values` over the shells <= j, divided by the mean block
-        length: shape (chains, blocks, cut-offs); its mean over chains and blocks is
-        < values Theta(Y_j - d) >."""
+        """Per group of chains and block, the sums of `values` over the shells <= j, divided by the
+        mean number of samples of a (group, block) unit: shape (groups, blocks, cut-offs); its mean
+        over groups and blocks is < values Theta(Y_j - d) >."""
         sums = np.bincount(self.cell, weights=values.ravel(), minlength=int(np.prod(self.shape)))
-        return np.cumsum(sums.reshape(self.shape), axis=2) / self.block_length
+        return np.cumsum(sums.reshape(self.shape), axis=2) / self.unit
 
 
 def boundary_scan(lo: np.ndarray, cuts: Cuts) -> dict:
     """B(Y) = <lo Theta(Y - d)> over the cut-offs, Re and Im, with errors by the Gamma method over
-    chains (of block means), and the cumulative block series for differences."""
+    chains (of block means of chain groups), and the cumulative block series for differences."""
     series = {part: cuts.series(getattr(lo, part)) for part in ("real", "imag")}
     (re, re_err, _), (im, im_err, _) = (mean_errors(series[part]) for part in ("real", "imag"))
     return dict(q=cuts.q, Y=cuts.Y, re=re, re_err=re_err, im=im, im_err=im_err, series=series)
@@ -226,10 +233,10 @@ def drift_decay(k_abs: np.ndarray, fraction: float, z: float) -> dict:
     critical = float(stats.kstwobign.isf(2 * stats.norm.sf(z)))
     fits = [name for name, d in ks.items() if d <= critical]
     decay = fits[0] if len(fits) == 1 else ("both fit" if fits else "neither fits")
-    positive = flat[flat > 0]
-    lo = max(positive.min(), top[-1] * 1e-8) if positive.size else top[-1] * 1e-8
-    logs = np.log(positive[positive >= lo])  # uniform bins in log |K|: a fast histogram
-    counts, log_edges = np.histogram(logs, bins=DRIFT_BINS, range=(np.log(lo), np.log(top[-1]) + 1e-12))
+    with np.errstate(divide="ignore"):  # |K| = 0 gives -inf, outside the range
+        logs = np.log(flat)  # uniform bins in log |K| over DRIFT_DECADES below the largest: a fast histogram
+    top_log = float(np.log(top[-1])) + 1e-12
+    counts, log_edges = np.histogram(logs, bins=DRIFT_BINS, range=(top_log - DRIFT_DECADES * np.log(10), top_log))
     edges = np.exp(log_edges)
     density = counts / (flat.size * np.diff(edges))
     return dict(decay=decay, exponent=float(a), scale=s, threshold=float(ut), tail_samples=int(n),
