@@ -2,11 +2,11 @@
 the job's parts timed side by side in one run, per point, with the default Langevin settings
 unless overridden; prints JSON.
 
-    .venv/bin/python benchmarks/boundary_terms.py [--points 1+1j:1 -2+1j:1] [--chains 4096] [--samples 2500]
+    .venv/bin/python benchmarks/boundary_terms.py [--points 1+1j:1 "(-2+1j):1"] [--chains 4096] [--samples 2500]
 
-A point is sigma:lambda (Python complex literals). `job_s` is what the langevin rule does apart
-from the diagnostics (the chains, the step-size scan, writing the archive); `diagnostics_s` is
-cl_diagnostics; `overhead` = diagnostics_s / job_s.
+A point is sigma:lambda (Python complex literals, in parentheses where sigma is negative). `job_s`
+is what the langevin rule does apart from the diagnostics (the chains, the step-size scan, writing
+the archive); `diagnostics_s` is cl_diagnostics; `overhead` = diagnostics_s / job_s.
 """
 
 import argparse

@@ -4,9 +4,10 @@
 the drift exponent. The summary checks the targets: every point within 3 errors of exact trusted,
 every point off by more than 5 errors untrusted.
 
-    .venv/bin/python benchmarks/trust_validation.py [--chains 512] [--samples 1000] [--points -1+1j:1 ...]
+    .venv/bin/python benchmarks/trust_validation.py [--chains 512] [--samples 1000] [--points "(-1+1j):1" ...]
 
-A point is sigma:lambda (Python complex literals); the default list is the one of docs/cl-failure.md.
+A point is sigma:lambda (Python complex literals; in parentheses where sigma is negative, or argparse
+takes it for an option); the default list is the one of docs/cl-failure.md.
 """
 
 import argparse
