@@ -105,21 +105,36 @@ def test_wrong_distribution_has_the_boundary_term_it_should():
     assert abs(shift["re"] - truth.real) < Z * shift["re_err"] and abs(shift["im"] - truth.imag) < Z * shift["im_err"]
 
 
-def test_plateau_grows_from_the_uncut_end_while_cut_offs_agree():
-    """A scan that settles at -0.5 after the bulk and is noisy at the end: the plateau starts where it settles."""
-    rng = np.random.default_rng(4)
-    chains, blocks = 200, 50
-    level = np.array([3.0, 1.5, 0.2, -0.4, -0.5, -0.5, -0.5, -0.5])
-    noise = np.array([0.01, 0.01, 0.01, 0.01, 0.01, 0.02, 0.05, 0.5]) * np.sqrt(chains * blocks)
-    real = level + noise * rng.standard_normal((chains, blocks, level.size))
-    series = {"real": real, "imag": np.zeros_like(real)}
-    scan = dict(q=np.array([0.5, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001, 0]), Y=np.r_[np.arange(1.0, 8.0), np.inf],
-                re=real.mean(axis=(0, 1)), re_err=noise / np.sqrt(chains * blocks), im=np.zeros(8), im_err=np.zeros(8),
-                series=series)
-    p = plateau(scan, Z, uncut=False)
-    assert p["start"] == 4 and p["re"] == pytest.approx(-0.5, abs=0.05) and p["re_err"] == pytest.approx(0.01, rel=0.2)
-    p = plateau(scan, Z, uncut=True)
-    assert p["start"] == 4 and p["re_err"] == pytest.approx(0.5, rel=0.2)
+def synthetic_scan(level: np.ndarray, noise: np.ndarray, seed: int) -> dict:
+    """A scan whose cut-off j has mean level[j] and error noise[j] (independent groups and blocks)."""
+    rng = np.random.default_rng(seed)
+    groups, blocks = 200, 20
+    scale = noise * np.sqrt(groups * blocks)
+    real = level + scale * rng.standard_normal((groups, blocks, level.size))
+    n = level.size
+    return dict(q=np.r_[10.0 ** -np.arange(1, n) / 4, 0], Y=np.r_[np.arange(1.0, n), np.inf], re=real.mean(axis=(0, 1)),
+                re_err=noise, im=np.zeros(n), im_err=np.zeros(n), series={"real": real, "imag": np.zeros_like(real)})
+
+
+def test_plateau_is_the_run_of_agreeing_cut_offs():
+    """A scan that settles at -0.5 after the bulk: the plateau starts where it settles; its value
+    is the first cut-off's (heavy tails) or the uncut mean's (L O with a variance)."""
+    scan = synthetic_scan(np.array([3.0, 1.5, 0.2, -0.4, -0.5, -0.5, -0.5, -0.5]),
+                          np.array([0.01, 0.01, 0.01, 0.01, 0.01, 0.02, 0.05, 0.5]), 4)
+    p = plateau(scan, Z, uncut=False, min_cuts=4)
+    assert (p["start"], p["end"]) == (4, 7) and p["re"] == pytest.approx(-0.5, abs=0.05) and p["re_err"] == 0.01
+    p = plateau(scan, Z, uncut=True, min_cuts=4)
+    assert p["start"] == 4 and p["re_err"] == 0.5
+
+
+def test_plateau_is_not_the_noisy_tail():
+    """Heavy tails: a precise plateau at -0.6 (5 cut-offs), then cut-offs so noisy that they agree with
+    each other (and with 0) through their errors alone (8 cut-offs, the first off the plateau by 11
+    errors); the plateau is the precise run, not the longer noisy one."""
+    level = np.array([2.0, 1.0, -0.6, -0.6, -0.6, -0.6, -0.6, 0.5, -2.0, 3.0, 1.0, -4.0, 2.0, 5.0, 0.0])
+    noise = np.array([0.01, 0.01, 0.02, 0.021, 0.022, 0.03, 0.031, 0.1, 2, 3, 3, 4, 4, 5, 5])
+    p = plateau(synthetic_scan(level, noise, 5), Z, uncut=False, min_cuts=4)
+    assert p["start"] == 2 and p["re"] == pytest.approx(-0.6, abs=0.1) and p["re_err"] == 0.02
 
 
 @pytest.fixture(scope="module")

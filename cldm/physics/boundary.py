@@ -125,35 +125,50 @@ def boundary_scan(lo: np.ndarray, cuts: Cuts) -> dict:
     return dict(q=cuts.q, Y=cuts.Y, re=re, re_err=re_err, im=im, im_err=im_err, series=series)
 
 
-def _agree(series: dict, j: int, z: float) -> bool:
-    """B(Y_k) - B(Y_j) (the shells between) vanishes within z errors for every k > j, Re and Im."""
+def _agreement(series: dict, z: float) -> np.ndarray:
+    """A[j, k]: B(Y_k) - B(Y_j) (the shells between) vanishes within z errors, Re and Im."""
+    n = series["real"].shape[2]
+    j, k = np.triu_indices(n, 1)
+    agree = np.ones((n, n), dtype=bool)
     for part in ("real", "imag"):
-        value, err, _ = mean_errors(series[part][:, :, j + 1:] - series[part][:, :, j:j + 1])
-        if np.any((np.abs(value) > z * err) & (value != 0)):
-            return False
-    return True
+        value, err, _ = mean_errors(series[part][:, :, k] - series[part][:, :, j])
+        ok = (np.abs(value) <= z * err) | (value == 0)
+        agree[j, k] &= ok
+        agree[k, j] &= ok
+    return agree
 
 
-def plateau(scan: dict, z: float, uncut: bool) -> dict:
-    """The plateau of B(Y): the longest run of cut-offs up to Y = inf in which every two agree
-    within z errors of their difference (the shells between them add nothing), grown from the
-    uncut end down.
+def plateau(scan: dict, z: float, uncut: bool, min_cuts: int) -> dict:
+    """The plateau of B(Y): a run of consecutive cut-offs in which every two agree within z errors of
+    their difference (the shells between them add nothing). Of the longest runs from each start,
+    those of at least `min_cuts` cut-offs compete, and the one whose first value is the most precise
+    wins (ties: the longer); without any that long, the longest run (ties: at larger Y). With heavy
+    tails it lies at intermediate Y (Scherzer et al.) and the tail beyond, whose noisy cut-offs
+    agree with each other only through their large errors, loses; where CL samples stay in a
+    bounded region it is the last few cut-offs, B(Y) reaching its limit only with the last samples.
 
-    Its value and error: with `uncut` (L O has a variance, `finite_variance`) those of the uncut
-    mean, B(Y = inf), whose error is then valid and which carries no residual of the shells beyond
-    a cut; else those of its first cut-off, where the tails stop adding beyond their noise (the
-    plateau at intermediate Y of Scherzer et al.; the uncut mean has no valid error there). Where CL
-    samples stay in a bounded region the plateau is short, B(Y) reaching its limit only with the
-    last samples (`decades`: log10 of the samples beyond its first cut-off); a long plateau with
-    growing errors beyond it is the mark of heavy tails."""
-    last = scan["Y"].size - 1
-    start = last
-    while start > 0 and _agree(scan["series"], start - 1, z):
-        start -= 1
-    beyond = scan["q"][start] / scan["q"][last - 1] if 0 < last and start < last else 1.0
-    at = last if uncut else start
-    return dict(start=int(start), cuts=int(last - start + 1), Y=_finite(scan["Y"][start]), q=float(scan["q"][start]),
-                decades=float(np.log10(beyond)), value_at="uncut" if uncut else "first cut-off",
+    Its value and error: with `uncut` (L O has a variance, `drift_exponent_bound`) those of the
+    uncut mean B(Y = inf), whose error is then valid and which carries no residual of the shells
+    beyond a cut (up to z errors of them at the plateau's first cut-off); else those of the
+    plateau's first cut-off (the uncut mean has no valid error there). `decades`: log10 of the
+    ratio of the tail fractions at its ends (the uncut end counted as 1/N)."""
+    agree, n = _agreement(scan["series"], z), scan["Y"].size
+    err = np.maximum(scan["re_err"], scan["im_err"])
+    runs = []
+    for start in range(n):
+        end = start
+        while end + 1 < n and agree[start:end + 1, end + 1].all():
+            end += 1
+        runs.append((start, end))
+    long = [r for r in runs if r[1] - r[0] + 1 >= min_cuts]
+    start, end = (min(long, key=lambda r: (err[r[0]], r[0] - r[1])) if long
+                  else max(runs, key=lambda r: (r[1] - r[0], r[0])))
+    q_end = scan["q"][end] if scan["q"][end] > 0 else scan["q"][max(n - 2, 0)]
+    at = n - 1 if uncut else start
+    return dict(start=int(start), end=int(end), cuts=int(end - start + 1), Y=_finite(scan["Y"][start]),
+                Y_end=_finite(scan["Y"][end]), q=float(scan["q"][start]),
+                decades=float(np.log10(scan["q"][start] / q_end)) if q_end > 0 else 0.0,
+                value_at="uncut" if uncut else "first cut-off",
                 re=float(scan["re"][at]), re_err=float(scan["re_err"][at]), im=float(scan["im"][at]),
                 im_err=float(scan["im_err"][at]))
 
@@ -181,7 +196,7 @@ def boundary_terms(action: Polynomial, z: np.ndarray, settings: Langevin, kappa:
     for n in settings.boundary_powers:
         scan = boundary_scan(langevin_operator(action, z, n, k), cuts)
         variance = tail_exponent is not None and tail_exponent > drift_exponent_bound(degree, n)
-        p = plateau(scan, settings.diagnostic_z, variance)
+        p = plateau(scan, settings.diagnostic_z, variance, settings.boundary_per_decade)
         nonzero = max(abs(p["re"]) / p["re_err"] if p["re_err"] > 0 else 0.0,
                       abs(p["im"]) / p["im_err"] if p["im_err"] > 0 else 0.0)
         verdict = "present" if nonzero > settings.diagnostic_z else "none"
