@@ -18,7 +18,7 @@ plateau's; the noisy tail beyond is drawn at the frame's edge (open markers)."""
 
 def boundary_figure(diagnostics: dict, title: str) -> plt.Figure:
     """One panel per observable O: B_O(Y) (Re, Im, errors from the Gamma method) against the cut-off
-    Y, the uncut mean at the right, the plateau as a band (value +- error) from its first cut-off;
+    Y, the uncut mean at the right, the plateau as a band (value +- error) over its cut-offs;
     and the histogram of the drift magnitude |K| on log axes with the fitted power law and
     exponential above the fit threshold."""
     terms = diagnostics["boundary_terms"]
@@ -45,8 +45,10 @@ def _boundary_panel(ax: plt.Axes, term: dict) -> None:
         shown = e <= FRAME * err_scale
         ax.errorbar(x[shown], v[shown], yerr=e[shown], fmt="o", ms=3, capsize=2, color=color, label=f"{name} B")
         band = p[part] + np.array([-1, 1]) * p[f"{part}_err"]
-        ax.fill_between([p["Y"] if p["Y"] is not None else x_uncut, x_uncut * 1.1], *band, color=color, alpha=0.2, lw=0)
-        ax.hlines(p[part], p["Y"] if p["Y"] is not None else x_uncut, x_uncut * 1.1, color=color, lw=1)
+        ends = [x_uncut if y is None else y for y in (p["Y"], p["Y_end"])]
+        ends[1] *= 1.1 if p["Y_end"] is None else 1.0
+        ax.fill_between(ends, *band, color=color, alpha=0.2, lw=0)
+        ax.hlines(p[part], *ends, color=color, lw=1)
     lo, hi = ax.get_ylim()
     for part, _, color in PARTS:  # the noisy tail, clipped to the frame
         v, e = np.array(scan[part]), np.array(scan[f"{part}_err"])
@@ -60,8 +62,8 @@ def _boundary_panel(ax: plt.Axes, term: dict) -> None:
     ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel(f"cut-off Y on d(z) = {'|z|' if term['distance'] == 'abs' else '|Im z|'} (rightmost: uncut)")
     ax.set_ylabel(f"B(Y) = <(L {term['observable']}) Θ(Y - d)>")
-    ax.set_title(f"{term['observable']}: plateau {p['re']:.3g} {'-' if p['im'] < 0 else '+'} {abs(p['im']):.3g}i, "
-                 f"{term['significance']:.1f}σ from 0\nboundary term: {term['verdict']}", fontsize=9)
+    ax.set_title(f"{term['observable']}: plateau {p['re']:.3g} {'-' if p['im'] < 0 else '+'} {abs(p['im']):.3g}i "
+                 f"({p['value_at']}), {term['significance']:.1f}σ from 0\nboundary term: {term['verdict']}", fontsize=9)
     ax.legend(fontsize=8)
 
 
