@@ -25,6 +25,7 @@ include: "workflow/rules/training.smk"
 include: "workflow/rules/sampling.smk"
 include: "workflow/rules/analysis.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/trust.smk"
 
 
 # cheap aggregate and plotting jobs stay on the submitting host under a cluster executor
@@ -38,6 +39,9 @@ localrules:
     figure_distributions,
     figure_field,
     observables,
+    figure_boundary,
+    trust,
+    figure_trust,
 
 
 rule all:
@@ -51,4 +55,7 @@ rule all:
         expand(rules.figure_distributions.output, point=POINTS),
         expand(rules.figure_field.output, point=POINTS, field=FIELDS),
         rules.tables.output,
+        expand(rules.figure_boundary.output, point=POINTS),
+        rules.trust.output,
+        rules.figure_trust.output,
     default_target: True

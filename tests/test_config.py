@@ -74,8 +74,8 @@ def test_a_nan_point_is_refused_before_the_langevin_job_would_report_a_runaway()
 
 
 @pytest.mark.parametrize("text, line", [
-    ("points: {q: {model: quartic, A: 1e-3, B: 1.0, lam: 1.0}}",
-     "points.q.A: '1e-3' is a string, expected a number > 0 (YAML reads 1e-3 without a dot as a string: write 1.0e-3)"),
+    ("points: {q: {model: quartic, A: 1.0, B: 1.0, lam: 1e-3}}",
+     "points.q.lam: '1e-3' is a string, expected a number > 0 (YAML reads 1e-3 without a dot as a string: write 1.0e-3)"),
     ("langevin: {step: 5E-3}", "langevin.step: '5E-3' is a string, expected a number > 0 (YAML reads 5E-3 without a "
                                "dot as a string: write 5.0e-3)"),
     ("langevin: {kref: 2e1}", "langevin.kref: '2e1' is a string, expected null or a number > 0 (YAML reads 2e1 "

@@ -53,7 +53,7 @@ points:
     A: 1.0
     B: 1.0
     lam: 1.0
-    langevin: {integrator: euler, step: 0.5, interval: 0.5, kref: null}
+    langevin: {integrator: euler, step: 0.5, interval: 2.0, kref: null}
 """
 SUBMITTED_RE = re.compile(r"Job \d+ has been submitted with SLURM jobid (\d+) \(log: (\S+)\)")
 RUN_TIMEOUT = 480
