@@ -12,14 +12,14 @@ from cldm.dm.samplers import SAMPLERS
 @dataclass(frozen=True)
 class Sampling(Stage):
     description: ClassVar[str] = "reverse-time sampling of every ensemble member"
-    sampler: str = knob("ei", "; ".join(f"{k}: {s.doc}" for k, s in SAMPLERS.items()), enum=list(SAMPLERS))
-    steps: int = knob(100, "solver steps (network evaluations: see the sampler)", minimum=2)
+    sampler: str = knob("eipc", "; ".join(f"{k}: {s.doc}" for k, s in SAMPLERS.items()), enum=list(SAMPLERS))
+    steps: int = knob(48, "solver steps (network evaluations: see the sampler)", minimum=2)
     samples: int = knob(250000, "samples per ensemble member", minimum=1)
     batch: int = knob(2048, "samples per sampler call (activations that stay in the CPU cache are faster)",
                       minimum=1)
-    t_eps: float = knob(1e-5, "em, ei, pc: the last time of the reverse SDE before Tweedie denoising",
+    t_eps: float = knob(1e-5, "em, ei, eipc, pc: the last time of the reverse SDE before Tweedie denoising",
                         exclusiveMinimum=0, exclusiveMaximum=1)
-    power: float = knob(2.0, "ei: time grid t_i = t_eps + (1 - t_eps)(1 - i/N)^power", minimum=1)
+    power: float = knob(3.5, "ei, eipc: time grid t_i = t_eps + (1 - t_eps)(1 - i/N)^power", minimum=1)
     snr: float = knob(0.05, "pc: corrector signal-to-noise ratio (its Langevin step biases the variance by ~snr^2)",
                       exclusiveMinimum=0)
     sigma_min: float = knob(2e-3, "heun: the smallest noise level before the last step to 0", exclusiveMinimum=0)
