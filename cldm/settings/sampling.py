@@ -14,7 +14,13 @@ class Sampling(Stage):
     description: ClassVar[str] = "reverse-time sampling of every ensemble member"
     sampler: str = knob("eipc", "; ".join(f"{k}: {s.doc}" for k, s in SAMPLERS.items()), enum=list(SAMPLERS))
     steps: int = knob(48, "solver steps (network evaluations: see the sampler)", minimum=2)
-    samples: int = knob(250000, "samples per ensemble member", minimum=1)
+    samples: int | None = knob(None, "samples per ensemble member; null: each member's from its error budget "
+                               "(error_ratio, cldm.analysis.budget)", minimum=1)
+    error_ratio: float = knob(0.3, "samples null: a member's sampling error of Re and Im <z^2> at most this fraction "
+                              "of its training data's CL error", exclusiveMinimum=0)
+    pilot_samples: int = knob(32768, "samples null: the pilot that measures the sampling error (whole batches), "
+                              "and the fewest samples", minimum=1)
+    max_samples: int = knob(2000000, "samples null: the most samples per member", minimum=1)
     batch: int = knob(2048, "samples per sampler call (activations that stay in the CPU cache are faster)",
                       minimum=1)
     t_eps: float = knob(1e-5, "em, ei, eipc, pc: the last time of the reverse SDE before Tweedie denoising",
@@ -31,6 +37,19 @@ class Sampling(Stage):
         return {k: getattr(self, k) for k in SAMPLERS[self.sampler].options}
 
     def params(self) -> dict:
-        """What a sampling job depends on: the common settings and the chosen sampler's options only
-        (changing another sampler's option reruns nothing)."""
-        return {k: v for k, v in self.as_dict().items() if k in ("sampler", "steps", "samples", "batch", *self.options())}
+        """What a sampling job depends on: the common settings, the error budget's where the samples
+        are not fixed, and the chosen sampler's options only (changing another sampler's option reruns
+        nothing)."""
+        budget = ("error_ratio", "pilot_samples", "max_samples") if self.samples is None else ()
+        keys = ("sampler", "steps", "samples", "batch", *budget, *self.options())
+        return {k: v for k, v in self.as_dict().items() if k in keys}
+
+    def errors(self) -> list[tuple[str, str]]:
+        if self.samples is None and self.max_samples < self.pilot():
+            return [("max_samples", f"{self.max_samples} is below the pilot's {self.pilot()} samples "
+                                    f"(pilot_samples in whole batches of {self.batch})")]
+        return []
+
+    def pilot(self) -> int:
+        """The pilot's samples: pilot_samples in whole batches."""
+        return self.batch * -(-self.pilot_samples // self.batch)
