@@ -62,7 +62,7 @@ def test_eipc_default_reproduces_the_mixture_moments():
     """The default sampler (eipc, 48 steps = 49 NFE) on the mixture: <z^2>, <z^4> within 3 errors."""
     s = Sampling()
     assert (s.sampler, s.steps) == ("eipc", 48)
-    n = 200_000
+    n = 100_000
     z = generate(Mixture().score(SDE), SDE, n, 2, s.sampler, s.steps, seed=4).x.double().numpy() @ [1, 1j]
     exact = Mixture().moments(4)
     for k in (2, 4):
