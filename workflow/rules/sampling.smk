@@ -1,11 +1,14 @@
 rule sample:
-    """Samples of one ensemble member from the reverse-time solver of the config."""
+    """Samples of one ensemble member from the reverse-time solver of the config; as many as its
+    error budget asks (the CL error of its training chains) unless sampling.samples is set."""
     input:
         model=rules.train.output.model,
+        cl=rules.langevin.output.samples,
     output:
         "results/{point}/samples/member{k}.npz",
     params:
         settings=lambda w: settings(w.point, "sampling"),
+        training=lambda w: settings(w.point, "training"),
         seed=lambda w: seed(w.point),
         device=STUDY.device,
         code=code("sample"),
