@@ -7,7 +7,7 @@ validation with errors that name the key, and the study it describes: every poin
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 import yaml
@@ -15,9 +15,11 @@ from jsonschema import Draft202012Validator
 
 from cldm import CldmError
 from cldm.physics.models import MODELS, physics_keys
+from cldm.scans import RESULTS, ScanSpec, resolve_scan, scan_errors, scan_schema
 from cldm.settings import SettingsError, Stage, knob
 from cldm.settings.langevin import Langevin
 from cldm.settings.sampling import Sampling
+from cldm.settings.scan import ConditionedTraining
 from cldm.settings.training import Training
 
 SCHEMA_FILE = "workflow/schemas/config.schema.yaml"
@@ -35,6 +37,8 @@ class Threads(Stage):
 
 STAGES: dict[str, type[Stage]] = {"langevin": Langevin, "training": Training, "sampling": Sampling}
 """Config sections that a point can override."""
+SCAN_STAGES: dict[str, type[Stage]] = {**STAGES, "training": ConditionedTraining}
+"""Config sections that a scan can override (its training is the conditioned model's)."""
 
 
 def config_schema() -> dict:
@@ -66,7 +70,9 @@ def config_schema() -> dict:
         "description": "Configuration of the CL / diffusion-model study; generated from cldm/settings/ and "
                        "cldm/physics/models.py (python -m cldm.config). Every stage section can be overridden "
                        "inside a point; a key left out takes its default.",
-        "$defs": {**{name: cls.schema() for name, cls in STAGES.items()}, "point": point},
+        "$defs": {**{name: cls.schema() for name, cls in STAGES.items()}, "point": point,
+                  "conditioned_training": ConditionedTraining.schema(),
+                  "scan": scan_schema({**stages, "training": {"$ref": "#/$defs/conditioned_training"}})},
         "type": "object",
         "additionalProperties": False,
         "required": ["points", "seed"],
@@ -74,6 +80,9 @@ def config_schema() -> dict:
             "points": {"type": "object", "minProperties": 1, "propertyNames": {"pattern": POINT_NAME},
                        "additionalProperties": {"$ref": "#/$defs/point"}},
             "seed": {"type": "integer", "minimum": 0, "description": "every random stream is derived from this"},
+            "scans": {"type": "object", "propertyNames": {"pattern": POINT_NAME},
+                      "additionalProperties": {"$ref": "#/$defs/scan"},
+                      "description": "parameter scans (docs/scans.md); run them with the target `scans`"},
             **stages,
             "threads": Threads.schema(),
             "device": {"enum": list(DEVICES), "description": "training and sampling: auto = cuda where available "
@@ -107,6 +116,9 @@ class Study:
     seed: int
     threads: Threads
     device: str
+    scans: dict[str, ScanSpec] = field(default_factory=dict)
+    scan_points: dict[str, Point] = field(default_factory=dict)
+    """The internal points of the scans' CL values (cldm.scans), by name."""
 
 
 def config_errors(config: dict) -> list[str]:
@@ -115,8 +127,8 @@ def config_errors(config: dict) -> list[str]:
     bad = {m.split(":")[0] for m in messages}
     for err in Draft202012Validator(config_schema()).iter_errors(config):
         path = ".".join(str(p) for p in err.absolute_path) or "config"
-        if err.schema is False:  # parameters of another model, reported at the point
-            point = config["points"][err.absolute_path[1]]
+        if err.schema is False:  # parameters of another model, reported at the point (or scan)
+            point = config[err.absolute_path[0]][err.absolute_path[1]]
             model = point["model"]
             wrong = [k for k in point if k in physics_keys() and k not in MODELS[model].params]
             messages += [f"{path}.{k}: not a parameter of model {model!r} (it takes: {', '.join(MODELS[model].params)})"
@@ -135,7 +147,27 @@ def config_errors(config: dict) -> list[str]:
                 messages += [f"points.{name}.{stage}.{key}: {message}" for key, message in problems]
         for key, message in MODELS[raw["model"]].errors(raw):
             messages.append(f"points.{name}.{key}: {message}")
+    for name, raw in config.get("scans", {}).items():
+        messages += _scan_errors(config, name, raw)
+    if config.get("scans") and RESULTS in config["points"]:
+        messages.append(f"points.{RESULTS}: the name of the scans' directory results/{RESULTS}/; rename the point")
     return sorted(set(messages))
+
+
+def _scan_errors(config: dict, name: str, raw: dict) -> list[str]:
+    """A scan's own rules (cldm.scans.scan_errors), the rules of its stage sections, and the model's
+    rules at each of its values."""
+    messages = scan_errors(name, raw)
+    for stage, cls in SCAN_STAGES.items():
+        if stage in raw:
+            problems = _rule_errors(cls, {**config.get(stage, {}), **raw[stage]})
+            problems = [p for p in problems if p not in _rule_errors(cls, config.get(stage, {}))]
+            messages += [f"scans.{name}.{stage}.{key}: {message}" for key, message in problems]
+    if not messages:
+        for value in resolve_scan(name, raw, config).values:
+            messages += [f"scans.{name}.{key} ({value.label}): {message}"
+                         for key, message in MODELS[raw["model"]].errors(value.physics)]
+    return messages
 
 
 def _rule_errors(cls: type[Stage], values: dict) -> list[tuple[str, str]]:
@@ -175,7 +207,11 @@ def load_study(config: dict) -> Study:
         stages = {stage: cls.from_dict({**config.get(stage, {}), **raw.get(stage, {})}) for stage, cls in STAGES.items()}
         physics = {k: raw[k] for k in ("model", *physics_keys()) if k in raw}
         points[name] = Point(name, physics, raw.get("seed", config["seed"]), **stages)
-    return Study(points, config["seed"], Threads.from_dict(config.get("threads", {})), config.get("device", "auto"))
+    scans = {name: resolve_scan(name, raw, config) for name, raw in config.get("scans", {}).items()}
+    scan_points = {spec.point(v): Point(spec.point(v), v.physics, spec.seed, spec.langevin, spec.training.plain(),
+                                        spec.sampling) for spec in scans.values() for v in spec.values}
+    return Study(points, config["seed"], Threads.from_dict(config.get("threads", {})), config.get("device", "auto"),
+                 scans, scan_points)
 
 
 def schema_yaml() -> str:
