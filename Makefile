@@ -1,12 +1,13 @@
-# Two entry points; each one sets up everything it needs on a fresh machine.
+# Entry points; each one sets up everything it needs on a fresh machine.
 #   make study   - the whole study on config/config.yaml, locally
+#   make scan    - the parameter scans of config/scan.yaml (docs/scans.md), locally
 #   make test    - the test suite (what .ci/run calls)
 # and, for the edit-test loop, make test-fast: the unit tests (no workflow runs), under a minute.
 PY      := .venv/bin/python
 CORES   ?= 2
 STAMP   := .venv/.installed
 
-.PHONY: study test test-fast setup report clean
+.PHONY: study scan test test-fast setup report clean
 
 $(STAMP): requirements.txt pyproject.toml
 	python3 -m venv .venv
@@ -19,6 +20,9 @@ setup: $(STAMP)
 
 study: $(STAMP)
 	.venv/bin/snakemake --workflow-profile workflow/profiles/default --cores $(CORES)
+
+scan: $(STAMP)
+	.venv/bin/snakemake scans --workflow-profile workflow/profiles/default --cores $(CORES) --configfile config/scan.yaml
 
 report: $(STAMP)
 	.venv/bin/snakemake --workflow-profile workflow/profiles/default --report results/report.html

@@ -16,7 +16,7 @@ include: "workflow/rules/common.smk"
 
 
 wildcard_constraints:
-    point="|".join(re.escape(p) for p in POINTS),
+    point="|".join(re.escape(p) for p in EVERY_POINT),
     k=r"\d+",
 
 
@@ -25,6 +25,7 @@ include: "workflow/rules/training.smk"
 include: "workflow/rules/sampling.smk"
 include: "workflow/rules/analysis.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/scans.smk"
 
 
 # cheap aggregate and plotting jobs stay on the submitting host under a cluster executor
@@ -38,6 +39,9 @@ localrules:
     figure_distributions,
     figure_field,
     observables,
+    scan_moments,
+    scan_tables,
+    scan_figure,
 
 
 rule all:
@@ -51,4 +55,5 @@ rule all:
         expand(rules.figure_distributions.output, point=POINTS),
         expand(rules.figure_field.output, point=POINTS, field=FIELDS),
         rules.tables.output,
+        SCAN_TARGETS,
     default_target: True

@@ -5,6 +5,8 @@ from cldm.config import load_study
 
 STUDY = load_study(config)  # validated before any job: an error names the key
 POINTS = list(STUDY.points)
+EVERY_POINT = {**STUDY.points, **STUDY.scan_points}
+"""The config's points and the internal points of the scans' CL values (workflow/rules/scans.smk)."""
 
 
 def code(script):
@@ -18,22 +20,22 @@ def code(script):
 
 def physics(point):
     """Model parameters of a point: model, A, B (and lam)."""
-    return STUDY.points[point].physics
+    return EVERY_POINT[point].physics
 
 
 def settings(point, stage):
     """A stage's settings for one point, every key resolved (defaults, the global section, the
     point's section): what a job depends on."""
-    s = STUDY.points[point].stage(stage)
+    s = EVERY_POINT[point].stage(stage)
     return s.params() if stage == "sampling" else s.as_dict()
 
 
 def seed(point):
-    return STUDY.points[point].seed
+    return EVERY_POINT[point].seed
 
 
 def members(point):
-    return range(STUDY.points[point].training.ensemble)
+    return range(EVERY_POINT[point].training.ensemble)
 
 
 FIELDS = {"flows": 41, "density": 100}  # figures of the learned score of member 0: grid cells per axis
