@@ -30,17 +30,20 @@ DIM = 2
 class ConditionedScoreNet(nn.Module):
     """Score of the noised, whitened data u = L^-1 ((x, y) - mean) at VE time t, given parameters p.
 
-    s_theta(u, t | p) = -(S(c) + sigma^2)^-1 u + F(u / sqrt(1 + sigma^2), e(t) | c) / (sigma sqrt(1 + sigma^2)),
+    s_theta(u, t | p) = C^-T (F(C^-1 u, e(t) | c) / sigma - C^-1 u),   C C^T = S + sigma^2,
 
     c = E(p~) an embedding of the parameters p~ = 2 (p - lo) / (hi - lo) - 1 (normalised over the
-    training range [lo, hi]; E: two SiLU layers of width cond_dim). The first term is the exact score
-    of Gaussian data of covariance S(c) = L L^T, L lower triangular with log-diagonal and
-    off-diagonal entries linear in c: a learned, p-dependent generalisation of ScoreNet's
-    -u / (1 + sigma^2) (S = 1, the EDM preconditioning), which it is at the start (the map starts at
-    zero). Under one global whitening the data's covariance changes with p (at small B the quartic
-    CL density is 6x narrower in y than at B = 1.5); S carries that, F the rest. F is ScoreNet's
-    MLP on the input and the Gaussian-Fourier embedding e(t) of ln(sigma(t))/4, with every hidden
-    layer l modulated by c (FiLM):
+    training range [lo, hi]; E: two SiLU layers of width cond_dim), and S = L L^T a learned data
+    covariance: L lower triangular, its log-diagonal and off-diagonal entries linear in (c, p~). With
+    F = 0 this is the exact score -(S + sigma^2)^-1 u of Gaussian data of covariance S. It is EDM's
+    preconditioning (input (S + sigma^2)^-1/2 u, skip and output scalings) with a learned,
+    p-dependent data covariance S in place of ScoreNet's S = 1, which it is at the start (the map to
+    L starts at zero): -u / (1 + sigma^2) + F(u / sqrt(1 + sigma^2)) / (sigma sqrt(1 + sigma^2)).
+    Under one global whitening the data's covariance changes with p (at small B the quartic CL
+    density is 6x narrower in y than at B = 1.5): S carries that, so that the network sees its input
+    at unit scale at every p, and F the rest. F is ScoreNet's MLP on the input and the
+    Gaussian-Fourier embedding e(t) of ln(sigma(t))/4, with every hidden layer l modulated by c
+    (FiLM):
 
         h_l = LeakyReLU((W_l h_{l-1} + b_l) * (1 + gamma_l(c)) + beta_l(c)),
 
@@ -74,29 +77,32 @@ class ConditionedScoreNet(nn.Module):
         t = t.to(u.device)
         m = t.numel()
         sigma = self.sde.sigma(t).reshape(m, 1, 1)
-        scale = torch.sqrt(1 + sigma**2)
         blocks = u.reshape(m, -1, self.dim)
         c = self.cond(p)
-        g = self.gauss(torch.cat([c, p], dim=-1))
+        c00, c10, c11 = self._cholesky(self.gauss(torch.cat([c, p], dim=-1)), sigma, blocks.shape[:2])
+        v0 = blocks[..., 0] / c00
+        v = torch.stack([v0, (blocks[..., 1] - c10 * v0) / c11], dim=-1)  # C^-1 u
         first, *rest = self.layers
         w_u, w_e = first.weight.split([self.dim, first.in_features - self.dim], dim=1)
         e = F.linear(self.embed(torch.log(sigma.reshape(m)) / 4), w_e, first.bias)
-        h = self._modulate(F.linear(blocks / scale, w_u) + e[:, None, :], 0, c)
+        h = self._modulate(F.linear(v, w_u) + e[:, None, :], 0, c)
         for i, layer in enumerate(rest, 1):
             h = self._modulate(layer(h), i, c)
-        return (self._gaussian(blocks, sigma, g) + self.out(h) / (sigma * scale)).reshape(u.shape)
+        r = self.out(h) / sigma - v
+        r1 = r[..., 1] / c11
+        return torch.stack([(r[..., 0] - c10 * r1) / c00, r1], dim=-1).reshape(u.shape)  # C^-T (F / sigma - v)
 
     @staticmethod
-    def _gaussian(u: torch.Tensor, sigma: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
-        """-(S + sigma^2)^-1 u for blocks u (m, n, 2), S = L L^T from g = (log L_00, L_10, log L_11)
-        (one row, or one per row of u)."""
+    def _cholesky(g: torch.Tensor, sigma: torch.Tensor, shape: torch.Size) -> tuple[torch.Tensor, ...]:
+        """C with C C^T = S + sigma^2, S = L L^T, L from g = (log L_00, L_10, log L_11) (one row, or
+        one per row of the blocks of `shape` (m, n)): (C_00, C_10, C_11), each broadcasting to shape."""
         if len(g) > 1:
-            g = g.reshape(*u.shape[:2], 3)
+            g = g.reshape(*shape, 3)
         l00, l10, l11 = g[..., 0].exp(), g[..., 1], g[..., 2].exp()
         s2 = sigma[..., 0] ** 2
-        a, b, d = l00**2 + s2, l00 * l10, l10**2 + l11**2 + s2  # S + sigma^2 = [[a, b], [b, d]]
-        x, y = u[..., 0], u[..., 1]
-        return -torch.stack([d * x - b * y, a * y - b * x], dim=-1) / (a * d - b**2)[..., None]
+        c00 = torch.sqrt(l00**2 + s2)
+        c10 = l00 * l10 / c00
+        return c00, c10, torch.sqrt(l10**2 + l11**2 + s2 - c10**2)
 
     def _modulate(self, h: torch.Tensor, layer: int, c: torch.Tensor) -> torch.Tensor:
         gamma, beta = self.film[layer](c).chunk(2, dim=-1)

@@ -29,6 +29,6 @@ class Scan(Stage):
     grid: int = knob(21, "values of the dense grid sampled for the figure's band, evenly spaced from the smallest to "
                          "the largest value of the scan (train and test)", minimum=2)
     grid_samples: int = knob(16384, "DM samples per ensemble member at each grid value", minimum=1)
-    baseline: bool = knob(True, "also train per-point models (the scan's training settings, no conditioning) at the "
-                                "training values nearest to the test values: the cheap alternative, evaluated at the "
-                                "test value, that the conditioned model is compared with")
+    baseline: bool = knob(False, "also train per-point models (the scan's training settings, no conditioning) at the "
+                                 "training values nearest to the test values: the cheap alternative, evaluated at the "
+                                 "test value, that the conditioned model is compared with (costs a point's DAG each)")
