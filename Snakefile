@@ -16,7 +16,7 @@ include: "workflow/rules/common.smk"
 
 
 wildcard_constraints:
-    point="|".join(re.escape(p) for p in POINTS),
+    point="|".join(re.escape(p) for p in EVERY_POINT),
     k=r"\d+",
 
 
@@ -26,6 +26,7 @@ include: "workflow/rules/sampling.smk"
 include: "workflow/rules/analysis.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/trust.smk"
+include: "workflow/rules/scans.smk"
 
 
 # cheap aggregate and plotting jobs stay on the submitting host under a cluster executor
@@ -42,6 +43,9 @@ localrules:
     figure_boundary,
     trust,
     figure_trust,
+    scan_moments,
+    scan_tables,
+    scan_figure,
 
 
 rule all:
@@ -58,4 +62,5 @@ rule all:
         expand(rules.figure_boundary.output, point=POINTS),
         rules.trust.output,
         rules.figure_trust.output,
+        SCAN_TARGETS,
     default_target: True

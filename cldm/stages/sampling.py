@@ -64,3 +64,17 @@ def _complex(model: ScoreNet, draw: Draw) -> tuple[np.ndarray, ...]:
     if draw.ref is None:
         return (z,)
     return (z, to_complex(model.destandardize(draw.ref).double().numpy()), *model.gaussian_law(draw.ref_var))
+
+
+def draw_samples(model, settings: Sampling, seed: int, device, progress: bool = False) -> tuple:
+    """(z, refs): draws of a model (the ScoreNet interface, e.g. a conditioned model at one value)
+    from the stream `seed`, as complex numbers, and, for samplers with a control variate, the
+    reference samples and their exact Gaussian law (z_ref, ref_mean, ref_cov). settings.samples of
+    them; with samples null, the pilot's count (no member's training chains set an error budget
+    here: a scan states its samples)."""
+    n = settings.samples if settings.samples is not None else settings.pilot()
+    gen = torch.Generator().manual_seed(seed)
+    draw = draw_batches(model, model.sde, batch_sizes(n, settings.batch), 2, settings.sampler, settings.steps, gen,
+                        progress=progress, device=device, **settings.options())
+    z, *refs = _complex(model.cpu(), draw)
+    return z, (dict(z_ref=refs[0], ref_mean=refs[1], ref_cov=refs[2]) if refs else {})

@@ -11,6 +11,8 @@ try:
 except CldmError as err:
     sys.exit(str(err))  # the message alone, without a traceback
 POINTS = list(STUDY.points)
+EVERY_POINT = {**STUDY.points, **STUDY.scan_points}
+"""The config's points and the internal points of the scans' CL values (workflow/rules/scans.smk)."""
 
 
 def code(script):
@@ -24,13 +26,13 @@ def code(script):
 
 def physics(point):
     """Model parameters of a point: model, A, B (and lam)."""
-    return STUDY.points[point].physics
+    return EVERY_POINT[point].physics
 
 
 def settings(point, stage):
     """A stage's settings for one point, every key resolved (defaults, the global section, the
     point's section): what a job depends on."""
-    s = STUDY.points[point].stage(stage)
+    s = EVERY_POINT[point].stage(stage)
     return s.params() if stage == "sampling" else s.as_dict()
 
 
@@ -41,11 +43,11 @@ def mem_mb(rule):
 
 
 def seed(point):
-    return STUDY.points[point].seed
+    return EVERY_POINT[point].seed
 
 
 def members(point):
-    return range(STUDY.points[point].training.ensemble)
+    return range(EVERY_POINT[point].training.ensemble)
 
 
 FIELDS = {"flows": 41, "density": 100}  # figures of the learned score of member 0: grid cells per axis
