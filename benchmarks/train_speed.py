@@ -26,7 +26,8 @@ import torch
 
 from cldm.dm.model import ScoreNet
 from cldm.dm.sde import VESDE
-from cldm.dm.train import dsm_loss, sample_t, train
+from cldm.dm.families import dsm_loss
+from cldm.dm.train import sample_t, train
 from cldm.settings.training import Training
 
 BEFORE = dict(steps=20000, batch_size=1024, lr=1e-3, warmup=500, ema=0.9995)  # the defaults before issue 18

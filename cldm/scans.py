@@ -172,8 +172,9 @@ class ScanSpec:
         return value
 
     def params(self) -> list[str]:
-        """The model's parameters, in the model's order (the columns of the scan's tables)."""
-        return list(MODELS[self.model].params)
+        """The model's parameters the scan sets (fixed or varying; an optional one left out, e.g.
+        lam_im, is not a column), in the model's order: the columns of the scan's tables."""
+        return [k for k in MODELS[self.model].params if k in self.values[0].physics]
 
     def sampling_at(self, value: ScanValue) -> Sampling:
         """The sampling settings at a value: at a grid value, scan.grid_samples samples per member."""

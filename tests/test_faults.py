@@ -92,7 +92,7 @@ def test_killed_training_job_reruns_alone_and_resumes(toy_study, tmp_path):
         lost.unlink()
     plan = planned(work)
     assert plan == {"train": 1, "sample": 1, "pool": 1, "moments": 1, "quality": 1, "tables": 1,
-                    "figure_distributions": 1, "figure_moments": 1, "figure_loss": 1}
+                    "figure_distributions": 1, "figure_moments": 1, "figure_loss": 1, "trust": 1, "figure_trust": 1}
     env = {**os.environ, "PYTHONPATH": str(work)}
     proc = subprocess.Popen([*SNAKEMAKE, "--cores", "1", "--configfile", "config/test.yaml"], cwd=work, env=env,
                             start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -236,7 +236,7 @@ scans:
 
 def snake(work, *args, check=True):
     """snakemake ARGS --configfile config/test.yaml scan.yaml in the scratch copy `work`."""
-    proc = subprocess.run([SNAKEMAKE, *args, "--workflow-profile", PROFILE, "--cores", "2", "--configfile",
+    proc = subprocess.run([*SNAKEMAKE, *args, "--workflow-profile", PROFILE, "--cores", "2", "--configfile",
                            "config/test.yaml", "scan.yaml"], cwd=work, capture_output=True, text=True, timeout=900,
                           env={**__import__("os").environ, "PYTHONPATH": str(work)})
     assert not check or proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
@@ -310,6 +310,6 @@ def test_a_toy_scan_end_to_end(tmp_path):
     assert jobs(snake(work, "scans", "--dry-run")) == {}
     (work / "scan.yaml").write_text(TOY_SCAN.replace("test: [0.75, 2.0]", "test: [0.75, 2.0, 0.6]"))
     assert jobs(snake(work, "scans", "--dry-run")) == ONE_TEST_VALUE
-    (work / "scan.yaml").write_text(TOY_SCAN + "    training: {lr: 0.002}\n")
+    (work / "scan.yaml").write_text(TOY_SCAN + f"    training: {{lr: {3 * ConditionedTraining().lr!r}}}\n")  # not the default
     planned = jobs(snake(work, "scans", "--dry-run"))
     assert "langevin" not in planned and planned["scan_train"] == 2 and planned["train"] == 4, planned

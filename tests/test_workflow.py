@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from cldm.config import config_errors
+from cldm.settings.training import Training
 from workflow_helpers import REPO, planned, scratch_copy, snakemake, toy
 
 pytestmark = pytest.mark.slow
@@ -99,7 +100,7 @@ def test_changing_a_point_reruns_only_its_chain(study):
 
 
 def test_changing_training_does_not_rerun_langevin(study):
-    extra = write(study, "extra_train.yaml", "training: {lr: 2.0e-3}\n")
+    extra = write(study, "extra_train.yaml", f"training: {{lr: {2 * Training().lr!r}}}\n")  # not the default
     jobs = planned(study, extra=(extra,))
     assert "langevin" not in jobs and jobs["train"] == 2 * K and jobs["sample"] == 2 * K
 

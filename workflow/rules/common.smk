@@ -39,7 +39,7 @@ def settings(point, stage):
 def mem_mb(rule):
     """`resources: mem_mb` of a rule's jobs: the peak memory estimated from the point's settings
     (cldm/resources.py), which a cluster job asks for."""
-    return lambda w: estimated_mem_mb(STUDY.points[w.point], rule)
+    return lambda w: estimated_mem_mb(EVERY_POINT[w.point], rule)
 
 
 def seed(point):
