@@ -7,6 +7,7 @@ from cldm.physics.exact import (
     gaussian_cl_covariance,
     gaussian_monomial_means,
     gaussian_moment,
+    point_errors,
     point_strip,
     quartic_moment_quad,
     quartic_moments,
@@ -124,6 +125,16 @@ def test_quadrature_refuses_a_point_it_cannot_resolve():
         quartic_moments_quadrature(-10 + 10j, 1.0)
     with pytest.raises(ValueError, match="Re lambda"):
         quartic_moments_quadrature(1 + 1j, -1.0)
+
+
+@pytest.mark.parametrize("sigma, lam", [(-1 + 0.5j, 1e-9), (1 - 3.2e16j, 1.0)])
+def test_quadrature_refuses_a_point_too_wide_for_its_memory_before_allocating(sigma, lam):
+    """lam tiny against A < 0 (exp(-S) reaches x ~ 1e5) or a huge B (a phase turn per 1e-8): billions
+    of panels (20 GiB and more) were allocated before the panel cap; the config refuses the point."""
+    with pytest.raises(ValueError, match=r"panels \(more than 20000\)"):
+        quartic_moments_quadrature(sigma, lam)
+    point = dict(model="quartic", A=sigma.real, B=sigma.imag, lam=lam)
+    assert [key for key, _ in point_errors(point)] == ["A"]
 
 
 def test_no_strip_where_the_argument_does_not_apply():

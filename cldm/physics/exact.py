@@ -79,6 +79,8 @@ QUAD_NODES = 40
 QUAD_DEPTH = 50.0
 """The integration range ends where |x^n exp(-S(x))| has fallen by e^-QUAD_DEPTH below its peak."""
 QUAD_TOL = 1e-9
+MAX_PANELS = 20_000
+"""The most Gauss-Legendre panels of the coarse pass (the fine pass doubles them): bounds its memory."""
 """Largest accepted refinement change and Schwinger-Dyson residual of the quadrature, relative."""
 
 
@@ -130,6 +132,10 @@ def quartic_moments_quadrature(sigma: complex, lam: complex, nmax: int = 8) -> d
         raise ValueError(f"Re lambda = {lam.real} <= 0: the integral along the real line diverges")
     top = nmax + 2 + nmax % 2
     panels = _panels(sigma, lam, top)
+    if panels > MAX_PANELS:  # the arrays would take more than ~100 MB (a point checked by the config too)
+        raise ValueError(f"quadrature of the quartic moments at sigma = {sigma}, lambda = {lam} needs {panels:.3g} "
+                         f"panels (more than {MAX_PANELS}): exp(-S) is too wide or oscillates too fast along the "
+                         f"real line")
     with np.errstate(all="ignore"):
         coarse = _quartic_integrals(sigma, lam, top, panels)
         fine = _quartic_integrals(sigma, lam, top, 2 * panels)
