@@ -27,11 +27,13 @@ def noise_like(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
 
 class Draw(NamedTuple):
     """Samples x and, where the sampler provides one, a control variate: the reference path x_ref
-    driven by the same noise with the score of unit Gaussian data, whose law N(0, ref_var I) is exact."""
+    driven by the same noise with the score of unit Gaussian data, whose law N(0, ref_var I) is exact;
+    a Metropolis-adjusted sampler's acceptance rate at each of its levels."""
 
     x: torch.Tensor
     ref: torch.Tensor | None = None
     ref_var: float | None = None
+    acceptance: torch.Tensor | None = None
 
 
 def euler_maruyama(score: Score, sde: VESDE, x: torch.Tensor, steps: int, gen: torch.Generator, *, t_eps: float) -> Draw:
@@ -144,6 +146,63 @@ def heun(
     return Draw(x)
 
 
+def mh_sigmas(sde: VESDE, t_eps: float, mh_t: float, levels: int) -> torch.Tensor:
+    """The Metropolis-adjusted levels sigma_j = sigma(mh_t) (sigma(t_eps) / sigma(mh_t))^(j / levels),
+    j = 1..levels (float64): geometric, the last at sigma(t_eps)."""
+    hi, lo = sde.sigma_of(mh_t), sde.sigma_of(t_eps)
+    return hi * (lo / hi) ** (torch.arange(1, levels + 1, dtype=torch.float64) / levels)
+
+
+def metropolis_accept(log_ratio: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+    """Which proposals to accept: ln U < ln ratio, U uniform on [0, 1) from the CPU generator."""
+    return torch.log(torch.rand(len(log_ratio), generator=gen, dtype=torch.float64)).to(log_ratio.device) < log_ratio
+
+
+def metropolis_langevin(model, sde: VESDE, x: torch.Tensor, steps: int, gen: torch.Generator, *, t_eps: float,
+                        power: float, mh_t: float, mh_levels: int, mh_steps: int, mh_step: float) -> Draw:
+    """Annealed Langevin dynamics with a Metropolis-Hastings correction at every step (MALA: Roberts &
+    Tweedie 1996; annealed over noise levels: Song & Ermon 2019), for a model with an energy
+    (`model.energy_and_score(u, t)` = (E, -grad E)).
+
+    The reverse SDE (`exponential_integrator`, `steps` steps, time-grid `power`) from t = 1 down to
+    mh_t gives the start; then at each level sigma_j of `mh_sigmas` (mh_levels of them, the last at
+    sigma(t_eps)), mh_steps steps targeting p_j ~ exp(-E(u, t_j)): the proposal
+
+        u' = u - h grad E(u) + sqrt(2h) xi,   h = mh_step (1 + sigma_j^2),
+
+    (the step in units of the level's variance, 1 + sigma_j^2 for whitened data) is accepted with
+    probability min(1, exp(E(u) - E(u')) q(u | u') / q(u' | u)), log q(u' | u) = -|u' - u + h grad E(u)|^2
+    / (4h), so each level's stationary law is exactly the model's exp(-E(., t_j))/Z whatever h. The
+    samples are the last level's, drawn from exp(-E(., t_eps)) (not denoised: a Tweedie step would
+    leave the law that MH samples; sigma(t_eps)^2 ~ 1e-5 of the whitened variance). Draw.acceptance
+    holds the acceptance rate of each level. Network evaluations: 2 steps + 1, and mh_levels
+    (mh_steps + 1) of E with its gradient.
+    """
+    if not t_eps < mh_t:
+        raise CldmError(f"mala: mh_t = {mh_t:g} must lie above t_eps = {t_eps:g} (the levels run from sigma(mh_t) "
+                        "down to sigma(t_eps))")
+    x = exponential_integrator(model, sde, x, steps, gen, t_eps=mh_t, power=power).x
+    sigmas = mh_sigmas(sde, t_eps, mh_t, mh_levels)
+    acceptance = []
+    for sigma, t in zip(sigmas, sde.t_of_sigma(sigmas)):
+        h = mh_step * (1 + float(sigma) ** 2)
+        t = t.float()
+        energy, score = model.energy_and_score(x, t)
+        accepted = torch.zeros((), dtype=torch.float64)
+        for _ in range(mh_steps):
+            xi = noise_like(x, gen)
+            proposal = x + h * score + (2 * h) ** 0.5 * xi
+            energy_p, score_p = model.energy_and_score(proposal, t)
+            log_back = -((x - proposal - h * score_p) ** 2).sum(dim=1) / (4 * h)  # q(u | u')
+            log_ratio = energy - energy_p + log_back + (xi**2).sum(dim=1) / 2  # - log q(u' | u)
+            accept = metropolis_accept(log_ratio, gen)
+            x = torch.where(accept[:, None], proposal, x)
+            energy, score = torch.where(accept, energy_p, energy), torch.where(accept[:, None], score_p, score)
+            accepted += accept.sum().cpu()
+        acceptance.append(accepted / (len(x) * mh_steps))
+    return Draw(x, acceptance=torch.stack(acceptance))
+
+
 def generate(score: Score, sde: VESDE, n: int, dim: int, sampler: str, steps: int, seed: int, batch: int = 8192,
              progress: bool = False, device: str | torch.device = "cpu", **opts) -> Draw:
     """n samples from N(0, sigma_max^2) pushed through `sampler` (a name of the registry; options
@@ -167,4 +226,7 @@ def generate(score: Score, sde: VESDE, n: int, dim: int, sampler: str, steps: in
                 raise CldmError(f"sampler '{sampler}' produced {bad} non-finite samples of {size}")
             draws.append(draw)
     ref = torch.cat([d.ref for d in draws]).cpu() if draws[0].ref is not None else None
-    return Draw(torch.cat([d.x for d in draws]).cpu(), ref, draws[0].ref_var)
+    acceptance = None
+    if draws[0].acceptance is not None:  # the rate over all batches, each weighted by its samples
+        acceptance = sum(d.acceptance * len(d.x) for d in draws) / sum(len(d.x) for d in draws)
+    return Draw(torch.cat([d.x for d in draws]).cpu(), ref, draws[0].ref_var, acceptance)

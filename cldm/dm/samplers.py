@@ -15,8 +15,9 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class SamplerSpec:
     """A sampler: `function` (module:name), NFE per sample = nfe_per_step * steps + nfe_extra,
-    the Sampling settings it takes as keyword options, and whether it returns the Gaussian
-    reference path used as a control variate."""
+    the Sampling settings it takes as keyword options, whether it returns the Gaussian
+    reference path used as a control variate, and whether it needs the model's energy
+    (`energy_and_score(u, t)`: models of a kind with one, cldm.dm.kinds)."""
 
     function: str
     doc: str
@@ -24,6 +25,7 @@ class SamplerSpec:
     nfe_extra: int
     options: tuple[str, ...]
     control_variate: bool = False
+    energy: bool = False
 
     def nfe(self, steps: int) -> int:
         return self.nfe_per_step * steps + self.nfe_extra
@@ -43,7 +45,16 @@ SAMPLERS: dict[str, SamplerSpec] = {
                       2, 1, ("t_eps", "snr")),
     "heun": SamplerSpec("cldm.dm.sample:heun", "EDM's Heun sampler: probability-flow ODE (churn 0) or stochastic",
                         2, -1, ("sigma_min", "rho", "churn")),
+    "mala": SamplerSpec("cldm.dm.sample:metropolis_langevin",
+                        "energy models only: ei down to mh_t, then Metropolis-adjusted Langevin (MALA) at "
+                        "mh_levels noise levels down to sigma(t_eps) (+ mh_levels (mh_steps + 1) evaluations of "
+                        "E and its gradient)", 2, 1, ("t_eps", "power", "mh_t", "mh_levels", "mh_steps", "mh_step"),
+                        energy=True),
 }
+
+
+MH_SAMPLER = "mala"
+"""The Metropolis-adjusted sampler: energy models are also sampled with it (cldm.dm.kinds)."""
 
 
 def nfe(sampler: str, steps: int) -> int:
