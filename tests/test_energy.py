@@ -2,6 +2,10 @@
 Metropolis-adjusted sampler on the exact Gaussian energy; the explicit density; the kinds and
 estimators of a point, and the config's refusals."""
 
+import dataclasses
+from pathlib import Path
+
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import torch
@@ -9,7 +13,7 @@ import yaml
 
 import cldm.dm.sample as sample_mod
 from cldm import CldmError
-from cldm.config import config_errors
+from cldm.config import config_errors, load_study
 from cldm.dm.checkpoint import load_model, save_model
 from cldm.dm.energy import EnergyNet
 from cldm.dm.families import FAMILIES
@@ -18,8 +22,15 @@ from cldm.dm.sample import generate, mh_sigmas
 from cldm.dm.samplers import MH_SAMPLER, SAMPLERS
 from cldm.dm.sde import VESDE
 from cldm.dm.train import train
+from cldm.io import load_samples, read_csv
 from cldm.plots import fields
 from cldm.settings.training import Training
+from cldm.stages import field_figures
+from cldm.stages.langevin import run_langevin
+from cldm.stages.moments import point_moments
+from cldm.stages.pool import pool_members
+from cldm.stages.sampling import sample_member
+from cldm.stages.training import train_member
 from conftest import C, gaussian_data
 from helpers import covariance_rows, pull_report
 from workflow_helpers import REPO
@@ -271,3 +282,54 @@ def test_a_point_asking_mala_of_its_score_model_is_refused_at_the_point():
 def test_the_energy_study_and_mala_of_energy_models_alone_are_accepted():
     assert config_errors(yaml.safe_load((REPO / "config/energy.yaml").read_text())) == []
     assert config_errors({**base_config(), "training": {"kind": ["energy"]}, "sampling": {"sampler": "mala"}}) == []
+
+
+def test_the_energy_stages_write_acceptance_and_the_explicit_density(tmp_path, capsys, monkeypatch):
+    """A toy Gaussian point through the stages with energy models: the mala sample files hold the
+    acceptance of each level (also in the log), the pool keeps it per member, moments.csv has the
+    rows of every estimator, and the density figure of an energy model is its explicit density,
+    with its total-variation distances to CL and exact P in the log."""
+    config = {**base_config(), **yaml.safe_load((REPO / "config/test.yaml").read_text())}
+    config["training"].update(steps=100, kind=["score", "energy"])
+    p = load_study(config).points["gaussian"]
+    cl = str(tmp_path / "cl.npz")
+    run_langevin("gaussian", p.physics, p.langevin, p.seed, cl, str(tmp_path / "d.json"), "c")
+    mala = dataclasses.replace(p.sampling, sampler=MH_SAMPLER, samples=1000, batch=500)
+    paths = {}
+    for est, kind, sampling in (("DM", "score", p.sampling), ("DM-energy", "energy", p.sampling),
+                                ("DM-energy-MH", "energy", mala)):
+        members = []
+        for k in range(p.training.ensemble):
+            model = tmp_path / f"{kind}{k}.pt"
+            if not model.exists():
+                train_member("gaussian", k, p.training, p.seed, cl, str(model), str(tmp_path / f"{kind}{k}.csv"),
+                             code="c", kind=kind)
+            members.append(str(tmp_path / f"{est}{k}.npz"))
+            sample_member("gaussian", k, sampling, p.seed, str(model), members[-1], "c")
+        paths[est] = str(tmp_path / f"{est}.npz")
+        pool_members(members, paths[est])
+    log = capsys.readouterr().err
+    assert log.count("Metropolis acceptance per level: sigma") == p.training.ensemble
+    levels = p.sampling.mh_levels
+    member = load_samples(str(tmp_path / "DM-energy-MH0.npz"))
+    assert member["acceptance"].shape == (levels,) and ((member["acceptance"] >= 0) & (member["acceptance"] <= 1)).all()
+    assert np.allclose(member["mh_sigma"], mh_sigmas(SDE, p.sampling.t_eps, p.sampling.mh_t, levels).numpy())
+    assert load_samples(paths["DM-energy-MH"])["acceptance"].shape == (p.training.ensemble, levels)
+    assert "acceptance" not in load_samples(paths["DM-energy"])
+    point_moments("gaussian", p.physics, p.training, cl, paths, str(tmp_path / "m.csv"), str(tmp_path / "e.csv"), "c")
+    assert list(dict.fromkeys(read_csv(str(tmp_path / "m.csv")).estimator)) == ["exact", "CL", *paths]
+
+    shown = {}
+
+    def density_figure(*args):  # records what the stage shows: the last argument, `what`
+        shown["what"] = args[-1]
+        return plt.figure()
+
+    monkeypatch.setattr(field_figures, "density_figure", density_figure)
+    for kind in ("score", "energy"):
+        out = [str(tmp_path / f"{kind}_density.pdf"), str(tmp_path / f"{kind}_density.png")]
+        field_figures.field("density", "gaussian", p.physics, cl, str(tmp_path / f"{kind}0.pt"), 40, out)
+        shown[kind] = shown.pop("what")
+        assert all(Path(f).exists() for f in out)
+    assert shown == {"score": "density from the learned score", "energy": "explicit density of the learned energy"}
+    assert capsys.readouterr().err.count("total-variation distance of P_theta to CL: ") == 2

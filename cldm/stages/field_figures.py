@@ -3,11 +3,11 @@ a grid of the (x, y) plane, with the CL samples: `flows` and `density`, each wri
 
 from __future__ import annotations
 
+import sys
+
 from cldm.dm.checkpoint import load_model
 from cldm.io import load_samples
 from cldm.physics.actions import make_action
-import sys
-
 from cldm.plots.fields import (drift, energy, exact_density, grid_values, histogram, log_density_from_score,
                                normalised_density, sample_grid, score, total_variation, vector_field)
 from cldm.plots.figures import density_figure, flows_figure, point_title, save, subsample
