@@ -269,7 +269,7 @@ def _job_errors(config: dict, point: Point) -> list[str]:
 def _sampler_errors(config: dict, point: Point) -> list[str]:
     """Every point: a sampler that needs an energy (sampling.sampler: mala, Metropolis-adjusted) is asked only
     of kinds with one (training.kind); where its models are Metropolis-adjusted (a kind with an energy,
-    which is also sampled with mala), sampling.mh_t lies above sampling.t_eps.
+    which is also sampled with mala), sampling.t_eps < sampling.mh_t_end < sampling.mh_t.
 
     The samplers' needs: `SamplerSpec.energy`, `cldm.dm.kinds.estimators`."""
     tr, sa, name = point.training, point.sampling, point.name
@@ -279,10 +279,12 @@ def _sampler_errors(config: dict, point: Point) -> list[str]:
         return [f"{sampler}: {sa.sampler!r} needs a model with an energy, and {kind} = {list(tr.kind)} holds "
                 f"{', '.join(map(repr, plain))} (kinds with one: {', '.join(with_energy)}; their models are sampled "
                 f"with {MH_SAMPLER!r} anyway, next to the sampler asked)"]
-    if any(e.metropolis for e in estimators(tr.kind, SAMPLERS[sa.sampler].energy)) and not sa.t_eps < sa.mh_t:
-        return [f"{_where(config, name, 'sampling', 'mh_t')}: {sa.mh_t:g} is not above "
-                f"{_where(config, name, 'sampling', 't_eps')} = {sa.t_eps:g} ({kind} = {list(tr.kind)} is sampled "
-                f"with {MH_SAMPLER!r}, whose levels run from sigma(mh_t) down to sigma(t_eps))"]
+    if any(e.metropolis for e in estimators(tr.kind, SAMPLERS[sa.sampler].energy)) and not sa.t_eps < sa.mh_t_end < sa.mh_t:
+        return [f"{_where(config, name, 'sampling', 'mh_t_end')}: {sa.mh_t_end:g} is not between "
+                f"{_where(config, name, 'sampling', 't_eps')} = {sa.t_eps:g} and "
+                f"{_where(config, name, 'sampling', 'mh_t')} = {sa.mh_t:g} ({kind} = {list(tr.kind)} is sampled "
+                f"with {MH_SAMPLER!r}: reverse SDE down to mh_t, Metropolis-adjusted levels down to mh_t_end, "
+                "reverse SDE down to t_eps)"]
     return []
 
 

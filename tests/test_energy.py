@@ -201,11 +201,11 @@ def test_without_the_metropolis_step_the_levels_are_biased(monkeypatch):
 
 
 def test_the_metropolis_levels_run_from_mh_t_down_to_t_eps():
-    sigmas = mh_sigmas(SDE, 1e-5, 1e-2, 8)
+    sigmas = mh_sigmas(SDE, 4e-4, 1e-2, 8)
     assert len(sigmas) == 8 and torch.all(sigmas[1:] < sigmas[:-1])
-    assert torch.isclose(sigmas[-1], torch.tensor(SDE.sigma_of(1e-5), dtype=torch.float64))
-    with pytest.raises(CldmError, match="mh_t"):
-        generate(GaussianEnergy(), SDE, 10, 2, MH_SAMPLER, 5, seed=1, mh_t=1e-5, t_eps=1e-3)
+    assert torch.isclose(sigmas[-1], torch.tensor(SDE.sigma_of(4e-4), dtype=torch.float64))
+    with pytest.raises(CldmError, match="mh_t_end"):
+        generate(GaussianEnergy(), SDE, 10, 2, MH_SAMPLER, 5, seed=1, mh_t=1e-2, mh_t_end=1e-5, t_eps=1e-3)
 
 
 def test_the_explicit_density_of_the_whitened_gaussian_energy_is_the_exact_p():
@@ -260,7 +260,10 @@ def base_config() -> dict:
     ({"sampling": {"mh_step": 1.5}}, "sampling.mh_step: 1.5 is not accepted; accepted: a number > 0 and <= 1"),
     ({"sampling": {"mh_levels": 0}}, "sampling.mh_levels: 0 is not accepted; accepted: an integer >= 1 and <= 1000"),
     ({"sampling": {"mh_steps": 2.5}}, "sampling.mh_steps: 2.5 is a number, expected an integer"),
-    ({"training": {"kind": ["energy"]}, "sampling": {"t_eps": 0.05}}, "sampling.mh_t: 0.01 is not above sampling.t_eps"),
+    ({"training": {"kind": ["energy"]}, "sampling": {"t_eps": 0.05}},
+     "sampling.mh_t_end: 0.0004 is not between sampling.t_eps = 0.05 and sampling.mh_t = 0.01"),
+    ({"training": {"kind": ["score", "energy"]}, "sampling": {"mh_t_end": 0.02}},
+     "sampling.mh_t_end: 0.02 is not between sampling.t_eps = 1e-05 and sampling.mh_t = 0.01"),
 ])
 def test_bad_kinds_and_metropolis_options_are_refused_naming_the_key(change, line):
     config = {**base_config(), **change}
@@ -313,7 +316,7 @@ def test_the_energy_stages_write_acceptance_and_the_explicit_density(tmp_path, c
     levels = p.sampling.mh_levels
     member = load_samples(str(tmp_path / "DM-energy-MH0.npz"))
     assert member["acceptance"].shape == (levels,) and ((member["acceptance"] >= 0) & (member["acceptance"] <= 1)).all()
-    assert np.allclose(member["mh_sigma"], mh_sigmas(SDE, p.sampling.t_eps, p.sampling.mh_t, levels).numpy())
+    assert np.allclose(member["mh_sigma"], mh_sigmas(SDE, p.sampling.mh_t_end, p.sampling.mh_t, levels).numpy())
     assert load_samples(paths["DM-energy-MH"])["acceptance"].shape == (p.training.ensemble, levels)
     assert "acceptance" not in load_samples(paths["DM-energy"])
     point_moments("gaussian", p.physics, p.training, cl, paths, str(tmp_path / "m.csv"), str(tmp_path / "e.csv"), "c")

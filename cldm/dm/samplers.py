@@ -46,9 +46,10 @@ SAMPLERS: dict[str, SamplerSpec] = {
     "heun": SamplerSpec("cldm.dm.sample:heun", "EDM's Heun sampler: probability-flow ODE (churn 0) or stochastic",
                         2, -1, ("sigma_min", "rho", "churn")),
     "mala": SamplerSpec("cldm.dm.sample:metropolis_langevin",
-                        "energy models only: ei down to mh_t, then Metropolis-adjusted Langevin (MALA) at "
-                        "mh_levels noise levels down to sigma(t_eps) (+ mh_levels (mh_steps + 1) evaluations of "
-                        "E and its gradient)", 2, 1, ("t_eps", "power", "mh_t", "mh_levels", "mh_steps", "mh_step"),
+                        "energy models only: ei down to mh_t, Metropolis-adjusted Langevin (MALA) at mh_levels "
+                        "noise levels down to sigma(mh_t_end), then ei down to t_eps (+ mh_levels (mh_steps + 1) "
+                        "evaluations of E and its gradient, + 2 steps/10)", 2, 1,
+                        ("t_eps", "power", "mh_t", "mh_t_end", "mh_levels", "mh_steps", "mh_step"),
                         energy=True),
 }
 

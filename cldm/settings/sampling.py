@@ -28,8 +28,11 @@ class Sampling(Stage):
     churn: float = knob(0.0, "heun: stochasticity S_churn (0: the probability-flow ODE)", minimum=0)
     mh_t: float = knob(0.01, "mala: the diffusion time where the reverse SDE hands over to the Metropolis-adjusted "
                        "levels (sigma = 0.10 at alpha = 25); above t_eps", exclusiveMinimum=0, exclusiveMaximum=1)
+    mh_t_end: float = knob(4e-4, "mala: the diffusion time of the last Metropolis-adjusted level (sigma = 0.02 at "
+                           "alpha = 25), where the reverse SDE takes over down to t_eps; between t_eps and mh_t",
+                           exclusiveMinimum=0, exclusiveMaximum=1)
     mh_levels: int = knob(8, "mala: Metropolis-adjusted noise levels, geometric in sigma from sigma(mh_t) to "
-                          "sigma(t_eps) (the last)", minimum=1, maximum=1000)
+                          "sigma(mh_t_end) (the last)", minimum=1, maximum=1000)
     mh_steps: int = knob(4, "mala: Metropolis-adjusted Langevin steps at each level", minimum=1, maximum=1000)
     mh_step: float = knob(0.25, "mala: Langevin step h = mh_step (1 + sigma^2), in units of the level's variance "
                           "in the whitened coordinates", exclusiveMinimum=0, maximum=1)

@@ -31,7 +31,7 @@ def sample_member(point: str, member: int, settings: Sampling, seed: int, model_
         ref_mean, ref_cov = model.gaussian_law(draw.ref_var)
         refs = dict(z_ref=to_complex(model.destandardize(draw.ref).double().numpy()), ref_mean=ref_mean, ref_cov=ref_cov)
     if draw.acceptance is not None:
-        sigmas = mh_sigmas(model.sde, settings.t_eps, settings.mh_t, settings.mh_levels).numpy()
+        sigmas = mh_sigmas(model.sde, settings.mh_t_end, settings.mh_t, settings.mh_levels).numpy()
         refs.update(acceptance=draw.acceptance.double().numpy(), mh_sigma=sigmas)
         print("Metropolis acceptance per level: " + ", ".join(f"sigma {s:.3g}: {a:.3f}" for s, a in
                                                              zip(sigmas, refs["acceptance"])), file=sys.stderr)
