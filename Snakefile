@@ -16,7 +16,7 @@ include: "workflow/rules/common.smk"
 
 
 wildcard_constraints:
-    point="|".join(re.escape(p) for p in POINTS),
+    point="|".join(re.escape(p) for p in EVERY_POINT),
     kind="|".join(re.escape(d) for d in MODEL_DIRS),  # '' (the default kind), 'energy/', ...
     est="|".join(re.escape(d) for d in SAMPLE_DIRS),  # '', 'energy/', 'energy-mh/', ...
     k=r"\d+",
@@ -27,6 +27,8 @@ include: "workflow/rules/training.smk"
 include: "workflow/rules/sampling.smk"
 include: "workflow/rules/analysis.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/trust.smk"
+include: "workflow/rules/scans.smk"
 
 
 # cheap aggregate and plotting jobs stay on the submitting host under a cluster executor
@@ -40,6 +42,12 @@ localrules:
     figure_distributions,
     figure_field,
     observables,
+    figure_boundary,
+    trust,
+    figure_trust,
+    scan_moments,
+    scan_tables,
+    scan_figure,
 
 
 rule all:
@@ -53,4 +61,8 @@ rule all:
         per_estimator(rules.figure_distributions.output),
         per_kind(rules.figure_field.output, field=FIELDS),
         rules.tables.output,
+        expand(rules.figure_boundary.output, point=POINTS),
+        rules.trust.output,
+        rules.figure_trust.output,
+        SCAN_TARGETS,
     default_target: True

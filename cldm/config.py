@@ -9,8 +9,9 @@ validation with errors that name the key, and the study it describes: every poin
 from __future__ import annotations
 
 import functools
+import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import yaml
@@ -22,9 +23,11 @@ from cldm.config_messages import accepted, key_path, schema_lines, show, structu
 from cldm.dm.kinds import KINDS, estimators
 from cldm.dm.samplers import MH_SAMPLER, SAMPLERS
 from cldm.physics.models import MODELS, Model, physics_keys
+from cldm.scans import RESULTS, ScanSpec, resolve_scan, scan_errors, scan_schema
 from cldm.settings import SettingsError, Stage, knob
 from cldm.settings.langevin import Langevin
 from cldm.settings.sampling import Sampling
+from cldm.settings.scan import ConditionedTraining
 from cldm.settings.training import Training
 
 SCHEMA_FILE = "workflow/schemas/config.schema.yaml"
@@ -53,6 +56,8 @@ class Resources(Stage):
 
 STAGES: dict[str, type[Stage]] = {"langevin": Langevin, "training": Training, "sampling": Sampling}
 """Config sections that a point can override."""
+SCAN_STAGES: dict[str, type[Stage]] = {**STAGES, "training": ConditionedTraining}
+"""Config sections that a scan can override (its training is the conditioned model's)."""
 
 
 def config_schema() -> dict:
@@ -84,7 +89,9 @@ def config_schema() -> dict:
         "description": "Configuration of the CL / diffusion-model study; generated from cldm/settings/ and "
                        "cldm/physics/models.py (python -m cldm.config). Every stage section can be overridden "
                        "inside a point; a key left out takes its default.",
-        "$defs": {**{name: cls.schema() for name, cls in STAGES.items()}, "point": point},
+        "$defs": {**{name: cls.schema() for name, cls in STAGES.items()}, "point": point,
+                  "conditioned_training": ConditionedTraining.schema(),
+                  "scan": scan_schema({**stages, "training": {"$ref": "#/$defs/conditioned_training"}})},
         "type": "object",
         "additionalProperties": False,
         "required": ["points", "seed"],
@@ -92,6 +99,9 @@ def config_schema() -> dict:
             "points": {"type": "object", "minProperties": 1, "propertyNames": {"pattern": POINT_NAME, "maxLength": MAX_NAME},
                        "additionalProperties": {"$ref": "#/$defs/point"}},
             "seed": {"type": "integer", "minimum": 0, "description": "every random stream is derived from this"},
+            "scans": {"type": "object", "propertyNames": {"pattern": POINT_NAME, "maxLength": MAX_NAME},
+                      "additionalProperties": {"$ref": "#/$defs/scan"},
+                      "description": "parameter scans (docs/scans.md); run them with the target `scans`"},
             **stages,
             "threads": Threads.schema(),
             "resources": Resources.schema(),
@@ -127,6 +137,9 @@ class Study:
     threads: Threads
     device: str
     resources: Resources
+    scans: dict[str, ScanSpec] = field(default_factory=dict)
+    scan_points: dict[str, Point] = field(default_factory=dict)
+    """The internal points of the scans' CL values (cldm.scans), by name."""
 
 
 def config_errors(config: Any, memory_mb: float | None = None) -> list[str]:
@@ -148,8 +161,8 @@ def config_errors(config: Any, memory_mb: float | None = None) -> list[str]:
         parts = tuple(err.absolute_path)
         if any(parts[: len(b)] == b for b in bad) or (parts in emptied and err.validator == "minProperties"):
             continue  # already reported, in words that say more
-        if err.schema is False:  # parameters of another model, reported at the point
-            point = config["points"][parts[1]]
+        if err.schema is False:  # parameters of another model, reported at the point (or scan)
+            point = config[parts[0]][parts[1]]
             model = point["model"]
             wrong = [k for k in point if k in physics_keys() and k not in MODELS[model].params]
             messages += [f"{key_path(parts[:2] + (k,), config)}: not a parameter of model {model!r} (it takes: "
@@ -168,6 +181,10 @@ def config_errors(config: Any, memory_mb: float | None = None) -> list[str]:
                 messages += [f"points.{name}.{stage}.{key}: {message}" for key, message in problems]
         for key, message in MODELS[raw["model"]].errors(raw):
             messages.append(f"points.{name}.{key}: {message}")
+    for name, raw in config.get("scans", {}).items():
+        messages += _scan_errors(config, name, raw)
+    if config.get("scans") and RESULTS in config["points"]:
+        messages.append(f"points.{RESULTS}: the name of the scans' directory results/{RESULTS}/; rename the point")
     if messages:
         return sorted(set(messages))
     study = _resolve(config)
@@ -178,6 +195,22 @@ def config_errors(config: Any, memory_mb: float | None = None) -> list[str]:
     from cldm.resources import memory_errors  # noqa: PLC0415 - psutil only once the rest is sound
 
     return sorted(set(memory_errors(config, study, memory_mb)))
+
+
+def _scan_errors(config: dict, name: str, raw: dict) -> list[str]:
+    """A scan's own rules (cldm.scans.scan_errors), the rules of its stage sections, and the model's
+    rules at each of its values."""
+    messages = scan_errors(name, raw)
+    for stage, cls in SCAN_STAGES.items():
+        if stage in raw:
+            problems = _rule_errors(cls, {**config.get(stage, {}), **raw[stage]})
+            problems = [p for p in problems if p not in _rule_errors(cls, config.get(stage, {}))]
+            messages += [f"scans.{name}.{stage}.{key}: {message}" for key, message in problems]
+    if not messages:
+        for value in resolve_scan(name, raw, config).values:
+            messages += [f"scans.{name}.{key} ({value.label}): {message}"
+                         for key, message in MODELS[raw["model"]].errors(value.physics)]
+    return messages
 
 
 def _string_keys(value: Any) -> Any:
@@ -313,8 +346,11 @@ def _resolve(config: dict) -> Study:
         stages = {stage: cls.from_dict({**config.get(stage, {}), **raw.get(stage, {})}) for stage, cls in STAGES.items()}
         physics = {k: raw[k] for k in ("model", *physics_keys()) if k in raw}
         points[name] = Point(name, physics, raw.get("seed", config["seed"]), **stages)
+    scans = {name: resolve_scan(name, raw, config) for name, raw in config.get("scans", {}).items()}
+    scan_points = {spec.point(v): Point(spec.point(v), v.physics, spec.seed, spec.langevin, spec.training.plain(),
+                                        spec.sampling) for spec in scans.values() for v in spec.values}
     return Study(points, config["seed"], Threads.from_dict(config.get("threads", {})), config.get("device", "auto"),
-                 Resources.from_dict(config.get("resources", {})))
+                 Resources.from_dict(config.get("resources", {})), scans, scan_points)
 
 
 def schema_yaml() -> str:
@@ -343,9 +379,10 @@ def main(argv: list[str]) -> None:
         print(markdown())
     elif "--readme" in argv:
         with open("README.md") as f:
-            text = f.read()
-        with open("README.md", "w") as f:
-            f.write(config_table.replace_block(text, markdown()))
+            text = config_table.replace_block(f.read(), markdown())  # the whole text before the file is opened
+        with open("README.md.tmp", "w") as f:
+            f.write(text)
+        os.replace("README.md.tmp", "README.md")
     else:
         print(schema_yaml(), end="")
 

@@ -79,7 +79,12 @@ def keys_table(schema: dict, models: dict) -> str:
         if key == "points":
             continue
         sub = defs[sub["$ref"].split("/")[-1]] if "$ref" in sub else sub
-        if sub.get("type") == "object":
+        entry = sub.get("additionalProperties")
+        if isinstance(entry, dict) and "$ref" in entry:  # name -> entry (the scans): the entry's keys
+            rows.append(_row("", key, {"type": "object"}, "", sub.get("description", "")))
+            for field, field_schema in defs[entry["$ref"].split("/")[-1]]["properties"].items():
+                rows.append(_row(f"{key}.NAME", field, field_schema))
+        elif sub.get("type") == "object":
             for field, field_schema in sub["properties"].items():
                 rows.append(_row(key, field, field_schema))
         else:

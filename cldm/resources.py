@@ -89,6 +89,8 @@ def arrays(point) -> dict[str, Array]:
     sites = point_sites(point.physics)  # complex values per sample: L for a chain
     per_sample = 16 * sites * (2 if SAMPLERS[sa.sampler].control_variate else 1)  # complex128 (and the reference)
     params = network_parameters(tr.hidden, tr.embed_dim)
+    most = sa.most_samples()  # samples null: the error budget's largest count
+    count = ("sampling.samples",) if sa.samples is not None else ("sampling.samples", "sampling.max_samples")
     return {
         "cl": Array(16.0 * sites * lv.chains * lv.samples, ("langevin.chains", "langevin.samples"),
                     f"{lv.chains} x {lv.samples} complex128 CL samples" + (f" of {sites} sites" if sites > 1 else "")),
@@ -100,12 +102,12 @@ def arrays(point) -> dict[str, Array]:
                      f"a network of {params:,} parameters (hidden {list(tr.hidden)}, embed_dim {tr.embed_dim})"),
         "batch": Array(4.0 * tr.batch_size * (sum(tr.hidden) + tr.embed_dim), ("training.batch_size", "training.hidden"),
                        f"the activations of a batch of {tr.batch_size} in {sum(tr.hidden)} hidden units"),
-        "member": Array(float(per_sample * sa.samples), ("sampling.samples",), f"{sa.samples} DM samples a member"),
-        "sample_batch": Array(4.0 * min(sa.batch, sa.samples) * (max(tr.hidden) + tr.embed_dim),
+        "member": Array(float(per_sample * most), count, f"{most} DM samples a member"),
+        "sample_batch": Array(4.0 * min(sa.batch, most) * (max(tr.hidden) + tr.embed_dim),
                               ("sampling.batch", "training.hidden"),
-                              f"the activations of a batch of {min(sa.batch, sa.samples)} in {max(tr.hidden)} units"),
-        "dm": Array(float((per_sample + 8) * sa.samples * tr.ensemble), ("training.ensemble", "sampling.samples"),
-                    f"{tr.ensemble} x {sa.samples} DM samples"),
+                              f"the activations of a batch of {min(sa.batch, most)} in {max(tr.hidden)} units"),
+        "dm": Array(float((per_sample + 8) * most * tr.ensemble), ("training.ensemble", *count),
+                    f"{tr.ensemble} x {most} DM samples"),
     }
 
 

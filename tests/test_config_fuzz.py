@@ -30,7 +30,9 @@ def test_the_fuzzer_finds_both_outcomes_and_nothing_else():
         seen[outcome(config)[0]] += 1
 
     run()
-    assert seen["accepted"] >= 30 and seen["refused"] >= 30, seen
+    # each outcome at least 5% of the draws (the quartic model's A of any sign and the chain model
+    # made sound draws rarer: 20 of 300 accepted at this seed)
+    assert seen["accepted"] >= 15 and seen["refused"] >= 15, seen
 
 
 YAML_SAFE = (type(None), bool, int, float, str, list, dict)

@@ -308,7 +308,7 @@ def test_the_energy_stages_write_acceptance_and_the_explicit_density(tmp_path, c
                 train_member("gaussian", k, p.training, p.seed, cl, str(model), str(tmp_path / f"{kind}{k}.csv"),
                              code="c", kind=kind)
             members.append(str(tmp_path / f"{est}{k}.npz"))
-            sample_member("gaussian", k, sampling, p.seed, str(model), members[-1], "c")
+            sample_member("gaussian", k, sampling, p.seed, str(model), members[-1], "c", training=p.training, cl_path=cl)
         paths[est] = str(tmp_path / f"{est}.npz")
         pool_members(members, paths[est])
     log = capsys.readouterr().err

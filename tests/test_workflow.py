@@ -14,14 +14,16 @@ import pytest
 import yaml
 
 from cldm.config import config_errors
+from cldm.settings.training import Training
 from workflow_helpers import REPO, planned, scratch_copy, snakemake, toy
 
 pytestmark = pytest.mark.slow
 POINTS = ("gaussian", "quartic")
 K = 2  # ensemble size of config/test.yaml
-FIGURES = ("distributions", "flows", "density", "moments", "loss")
-FIGURE_JOBS = {"figure_distributions": 1, "figure_moments": 1, "figure_loss": 1, "figure_field": 2}
-ONE_POINT = {"langevin": 1, "train": K, "sample": K, "pool": 1, "moments": 1, "quality": 1, "tables": 1, **FIGURE_JOBS}
+FIGURES = ("distributions", "flows", "density", "moments", "loss", "boundary")
+FIGURE_JOBS = {"figure_distributions": 1, "figure_moments": 1, "figure_loss": 1, "figure_field": 2, "figure_boundary": 1}
+STUDY_JOBS = {"tables": 1, "trust": 1, "figure_trust": 1}  # one job for all points
+ONE_POINT = {"langevin": 1, "train": K, "sample": K, "pool": 1, "moments": 1, "quality": 1, **STUDY_JOBS, **FIGURE_JOBS}
 
 
 @pytest.fixture(scope="module")
@@ -39,6 +41,9 @@ def test_every_contract_file_is_written(study):
             assert (study / "results" / p / name).stat().st_size > 0, name
     for ext in ("csv", "md", "tex"):
         assert (study / "results/tables" / f"moments.{ext}").stat().st_size > 0
+        assert (study / "results/tables" / f"trust.{ext}").stat().st_size > 0
+    for ext in ("pdf", "png"):
+        assert (study / "results/figures" / f"trust.{ext}").stat().st_size > 0
 
 
 @pytest.mark.parametrize("name", ["cl.npz", "dm.npz"])
@@ -75,7 +80,7 @@ def test_tables(study):
 def test_every_job_has_a_log_and_a_benchmark(study):
     logs = list((study / "results/logs").rglob("*.log"))
     benches = list((study / "results/benchmarks").rglob("*.tsv"))
-    n_jobs = len(POINTS) * sum(ONE_POINT.values()) - 1  # the one tables job counted per point
+    n_jobs = len(POINTS) * sum(ONE_POINT.values()) - (len(POINTS) - 1) * sum(STUDY_JOBS.values())
     assert len(logs) == n_jobs and len(benches) == n_jobs
 
 
@@ -95,7 +100,7 @@ def test_changing_a_point_reruns_only_its_chain(study):
 
 
 def test_changing_training_does_not_rerun_langevin(study):
-    extra = write(study, "extra_train.yaml", "training: {lr: 2.0e-3}\n")
+    extra = write(study, "extra_train.yaml", f"training: {{lr: {2 * Training().lr!r}}}\n")  # not the default
     jobs = planned(study, extra=(extra,))
     assert "langevin" not in jobs and jobs["train"] == 2 * K and jobs["sample"] == 2 * K
 
@@ -134,9 +139,9 @@ def new_code(text: str) -> str:
 @pytest.mark.parametrize("path, rerun", [
     ("scripts/figure_moments.py", {"figure_moments": 2}),  # a rule script
     ("cldm/analysis/quality.py", {"quality": 2}),  # a module of one rule
-    ("cldm/plots/figures.py", {f: 2 * n for f, n in FIGURE_JOBS.items()}),  # a module every figure imports
-    ("cldm/settings/sampling.py", {"sample": 2 * K, "pool": 2, "moments": 2, "quality": 2, "tables": 1,
-                                   "figure_distributions": 2, "figure_moments": 2}),  # one stage's settings, and what follows
+    ("cldm/plots/figures.py", {**{f: 2 * n for f, n in FIGURE_JOBS.items()}, "figure_trust": 1}),  # every figure imports it
+    ("cldm/settings/sampling.py", {"sample": 2 * K, "pool": 2, "moments": 2, "quality": 2, "tables": 1, "trust": 1,
+                                   "figure_trust": 1, "figure_distributions": 2, "figure_moments": 2}),  # one stage's settings, and what follows
 ])
 def test_editing_code_reruns_exactly_the_rules_that_import_it(study, path, rerun):
     """The rules' `code` parameter hashes their script and the library it imports by content."""

@@ -113,10 +113,11 @@ def jackknife_cumulants(z: np.ndarray, blocks: int, nmax: int = NMAX, ns=NS) -> 
     return _rows(k, ns, estimate)
 
 
-def exact_cumulants(model: str, A: float, B: float, lam: float | None = None, ns=NS) -> dict[int, complex]:
+def exact_cumulants(model: str, A: float, B: float, lam: float | None = None, lam_im: float = 0.0,
+                    ns=NS) -> dict[int, complex]:
     """kappa_n of a config point: Gaussian in closed form (its moments (n-1)!!/sigma^(n/2) are those
     of N(0, 1/sigma): kappa_2 = 1/sigma, the rest 0), otherwise from the exact moments."""
     if model == "gaussian":
         return {n: complex(1 / complex(A, B)) if n == 2 else 0j for n in ns}
-    k = cumulants(list(exact_moments(model, A, B, lam, max(ns)).values()))
+    k = cumulants(list(exact_moments(model, A, B, lam, lam_im, nmax=max(ns)).values()))
     return {n: complex(k[n - 1]) for n in ns}

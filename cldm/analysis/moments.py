@@ -84,15 +84,10 @@ def ensemble_estimates(ensemble: Ensemble, z_cl: np.ndarray, cl: dict[str, list[
     per_member = {MOMENT: [], CUMULANT: []}
     for k in np.unique(ensemble.member):
         z = ensemble.z[ensemble.member == k]
-        if ensemble.z_ref is None:
-            m = moments(z, NMAX, iid=True)
-            kappa = sample_cumulants(z, _values(m), CUMULANT_NS)
-        else:
-            ref = (ensemble.z_ref[ensemble.member == k], ensemble.ref_mean[k], ensemble.ref_cov[k])
-            m = cv_moments(z, *ref, NMAX, CV_DEGREE)
-            kappa = sample_cumulants(z, _values(m), CUMULANT_NS, *ref)
+        ref = _member_ref(ensemble.member, k, ensemble.z_ref, ensemble.ref_mean, ensemble.ref_cov)
+        m = member_moments(z, ref)
         per_member[MOMENT].append(m)
-        per_member[CUMULANT].append(kappa)
+        per_member[CUMULANT].append(sample_cumulants(z, _values(m), CUMULANT_NS, *ref))
     data = {MOMENT: np.array([[np.mean(z_cl[s] ** n) for n in range(1, NMAX + 1)] for s in ensemble.shares])}
     data[CUMULANT] = np.array([cumulants(d) for d in data[MOMENT]])[:, [n - 1 for n in CUMULANT_NS]]
     scale = np.sqrt(len(z_cl) / np.array([len(s) for s in ensemble.shares]))
@@ -103,6 +98,56 @@ def ensemble_estimates(ensemble: Ensemble, z_cl: np.ndarray, cl: dict[str, list[
                                                  d[part][:, i], r[f"{part}_err"] * scale) for part in PARTS})
                   for i, r in enumerate(cl[q])]
     return out
+
+
+def member_moments(z: np.ndarray, ref: tuple = ()) -> list[dict]:
+    """A member's <z^n>, n = 1..NMAX, with its within-model error (the rows of
+    cldm.analysis.stats.moments) from its own i.i.d. samples z, with the control variates of its
+    reference samples where the sampler gave them (ref = (z_ref, ref_mean, ref_cov), Gaussian)."""
+    return cv_moments(z, *ref, NMAX, CV_DEGREE) if ref else moments(z, NMAX, iid=True)
+
+
+def _member_ref(member: np.ndarray, k: int, z_ref, ref_mean, ref_cov) -> tuple:
+    """Member k's reference samples and their law, or () without a reference path."""
+    return () if z_ref is None else (z_ref[member == k], ref_mean[k], ref_cov[k])
+
+
+def member_estimates(z_dm: np.ndarray, member: np.ndarray, z_ref: np.ndarray | None = None,
+                     ref_mean: np.ndarray | None = None, ref_cov: np.ndarray | None = None) -> list[list[dict]]:
+    """Each member's <z^n> rows (`member_moments`), members in the order of their labels."""
+    return [member_moments(z_dm[member == k], _member_ref(member, k, z_ref, ref_mean, ref_cov))
+            for k in np.unique(member)]
+
+
+def share_data(z_cl: np.ndarray, shares: list[np.ndarray], cl: list[dict]) -> tuple[dict, dict]:
+    """(d, v): for each part ('re', 'im') arrays of shape (members, NMAX): <z^n> of the chains each
+    member learned from, z_cl[shares[k]], and its error, the CL error (`cl`, the rows of `moments`
+    of z_cl) scaled to the share (the chains are i.i.d.: err_CL sqrt(chains / |share|))."""
+    d = np.array([[np.mean(z_cl[s] ** n) for n in range(1, NMAX + 1)] for s in shares])
+    scale = np.sqrt(len(z_cl) / np.array([len(s) for s in shares]))[:, None]
+    return ({"re": d.real, "im": d.imag},
+            {part: scale * np.array([r[f"{part}_err"] for r in cl])[None, :] for part in PARTS})
+
+
+def pooled_rows(per_member: list[list[dict]], data: dict, data_err: dict,
+                estimator: str = "DM") -> tuple[list[dict], list[dict]]:
+    """Moment rows of the table and of the error budget of an ensemble's estimate: for each n and
+    part, the members' estimates (`member_estimates`) pooled by cldm.analysis.stats.random_effects
+    against their data d_k with known errors v_k (`share_data`: (members, NMAX) arrays per part).
+    (A point's table pools moments and cumulants alike in `ensemble_estimates`; a scan, the
+    moments at each value with its own data part, through this.)"""
+    rows, budget = [], []
+    for i in range(NMAX):
+        row = dict(quantity=MOMENT, n=i + 1, estimator=estimator)
+        for part in PARTS:
+            pooled = random_effects([m[i][part] for m in per_member], [m[i][f"{part}_err"] for m in per_member],
+                                    data[part][:, i], data_err[part][:, i])
+            row.update({part: pooled["mean"], f"{part}_err": pooled["err"]})
+            budget.append(dict(quantity=MOMENT, n=i + 1, estimator=estimator, part=part, value=pooled["mean"],
+                               err=pooled["err"], err_within=pooled["err_within"], err_data=pooled["err_data"],
+                               err_between=pooled["tau"], tau_int=0.5))
+        rows.append(row)
+    return rows, budget
 
 
 def _values(rows: list[dict]) -> np.ndarray:

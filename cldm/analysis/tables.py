@@ -6,6 +6,7 @@ import pandas as pd
 
 from cldm.analysis.quantities import CUMULANT, MOMENT, select
 from cldm.analysis.stats import format_complex
+from cldm.physics.models import complex_text
 
 NS = (2, 4, 6, 8)
 KAPPA_NS = (4, 6, 8)
@@ -106,6 +107,7 @@ def _tex(cell: str) -> str:
 def title(point: str, physics: dict) -> str:
     sigma = f"{physics['A']:g} {'-' if physics['B'] < 0 else '+'} {abs(physics['B']):g}i"
     if physics["model"] == "quartic":
-        return f"{point}: quartic, sigma = {sigma}, lambda = {physics['lam']:g}; <z^n>/n and cumulants kappa_n"
+        return (f"{point}: quartic, sigma = {sigma}, lambda = {complex_text(physics['lam'], physics.get('lam_im', 0))}; "
+                "<z^n>/n and cumulants kappa_n")
     return f"{point}: Gaussian, sigma = {sigma}; <z^n> and cumulants kappa_n"
 

@@ -9,7 +9,9 @@ the whitened coordinates u the network works in, `forward(u, t)` the score in u,
 `gaussian_law(var)` (mean and covariance in data coordinates of u ~ N(0, var I), the law of the
 samplers' control-variate reference path). A model with an energy (`cldm.dm.energy.EnergyNet`) also
 has `energy(u, t)` and `energy_and_score(u, t)`, which the Metropolis-adjusted sampler and the
-explicit density use."""
+explicit density use. A conditioned model (`cldm.dm.conditioned`, family
+"conditioned") takes parameters p as a third argument, forward(u, t, p), and `at(p)` gives the
+model at fixed p with this interface: the score at a fixed p is a closure over it."""
 
 from __future__ import annotations
 
@@ -19,9 +21,11 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from cldm.dm import conditioned
 from cldm.dm.energy import EnergyNet
 from cldm.dm.model import ScoreNet
 from cldm.dm.sde import VESDE
+from cldm.settings.scan import ConditionedTraining
 from cldm.settings.training import Training
 
 
@@ -30,11 +34,14 @@ class Family:
     """build(cfg, x): the untrained network for training rows x (float64, shape (N, features)),
     whitened with their statistics; restore(cfg, state_dict): the network a state was saved from;
     loss(model, u, t, noise): the training loss of a batch u of whitened rows (model.standardize),
-    with one diffusion time per block of consecutive rows in t and standard normal noise."""
+    with one diffusion time per block of consecutive rows in t and standard normal noise;
+    settings: the class of the settings it is built from (Training or a subclass with more knobs),
+    with which a checkpoint's settings are read back."""
 
     build: Callable[[Training, torch.Tensor], nn.Module]
     restore: Callable[[Training, dict], nn.Module]
     loss: Callable[[nn.Module, torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
+    settings: type[Training] = Training
 
 
 def dsm_loss(model: ScoreNet, u: torch.Tensor, t: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
@@ -73,5 +80,6 @@ def _restore_energy_net(cfg: Training, state: dict) -> EnergyNet:
 FAMILIES: dict[str, Family] = {
     "score": Family(_score_net, _restore_score_net, dsm_loss),
     "energy": Family(_energy_net, _restore_energy_net, dsm_loss),
+    "conditioned": Family(conditioned.build, conditioned.restore, conditioned.conditioned_dsm_loss, ConditionedTraining),
 }
 """Name -> kind of model; checkpoints record the name."""

@@ -16,7 +16,9 @@ from dataclasses import dataclass
 class SamplerSpec:
     """A sampler: `function` (module:name), NFE per sample = nfe_per_step * steps + nfe_extra,
     the Sampling settings it takes as keyword options, whether it returns the Gaussian
-    reference path used as a control variate, and whether it needs the model's energy
+    reference path used as a control variate, whether its steps are exact steps of the linear
+    part on `ei_grid` with one standard normal each, so that a run can share its Brownian path with a
+    finer `ei` run (`cldm.dm.coupling`), and whether it needs the model's energy
     (`energy_and_score(u, t)`: models of a kind with one, cldm.dm.kinds)."""
 
     function: str
@@ -25,6 +27,7 @@ class SamplerSpec:
     nfe_extra: int
     options: tuple[str, ...]
     control_variate: bool = False
+    ei_steps: bool = False
     energy: bool = False
 
     def nfe(self, steps: int) -> int:
@@ -40,7 +43,11 @@ SAMPLERS: dict[str, SamplerSpec] = {
                       1, 1, ("t_eps",), control_variate=True),
     "ei": SamplerSpec("cldm.dm.sample:exponential_integrator",
                       "reverse SDE, exponential integrator (Gaussian part exact, the rest by Heun)",
-                      2, 1, ("t_eps", "power"), control_variate=True),
+                      2, 1, ("t_eps", "power"), control_variate=True, ei_steps=True),
+    "eipc": SamplerSpec("cldm.dm.sample:exponential_pc",
+                        "reverse SDE, ei's exponential integrator with one network evaluation a step "
+                        "(predictor-corrector reusing it)", 1, 1, ("t_eps", "power"), control_variate=True,
+                        ei_steps=True),
     "pc": SamplerSpec("cldm.dm.sample:predictor_corrector", "Euler-Maruyama predictor + Langevin corrector",
                       2, 1, ("t_eps", "snr")),
     "heun": SamplerSpec("cldm.dm.sample:heun", "EDM's Heun sampler: probability-flow ODE (churn 0) or stochastic",

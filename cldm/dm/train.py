@@ -92,6 +92,7 @@ def train(
     val_batches = [tuple(a.to(dev) for a in b)
                    for b in _fixed_batches(u_val, cfg, model.sde, torch.Generator().manual_seed(seed + 1))]
     ema_update = torch.optim.swa_utils.get_ema_multi_avg_fn(cfg.ema)
+    ema_params, params = list(ema.parameters()), list(model.parameters())
     log: list[dict] = []
     step, running = 0, []
     state = _load_resume(resume_path, fingerprint)
@@ -113,14 +114,15 @@ def train(
         batch = shuffled[i : i + cfg.batch_size]
         t = sample_t(cfg, model.sde, gen).to(dev)
         loss = kind.loss(model, batch, t, torch.randn(batch.shape, generator=gen).to(dev))
-        if not torch.isfinite(loss) or loss.item() > cfg.max_loss:
-            raise CldmError(f"training diverged at step {step}: loss = {loss.item():.4g} (limit {cfg.max_loss:g})")
+        value = loss.item()
+        if not math.isfinite(value) or value > cfg.max_loss:
+            raise CldmError(f"training diverged at step {step}: loss = {value:.4g} (limit {cfg.max_loss:g})")
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
         sched.step()
-        ema_update(list(ema.parameters()), list(model.parameters()), step)
-        running.append(loss.item())
+        ema_update(ema_params, params, step)
+        running.append(value)
         step += 1
         bar.update()
         if step % cfg.log_every == 0 or step == cfg.steps:

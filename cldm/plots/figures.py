@@ -13,6 +13,7 @@ from matplotlib.colors import LogNorm, Normalize  # noqa: E402
 from cldm.analysis.quantities import CUMULANT, MOMENT, select  # noqa: E402
 from cldm.plots.fields import curl, divergence, histogram, total_variation  # noqa: E402
 from cldm.io import atomic_path  # noqa: E402
+from cldm.physics.models import complex_text  # noqa: E402
 
 STYLE = {
     "figure.figsize": (6.4, 4.0),
@@ -92,7 +93,7 @@ def point_title(point: str, physics: dict) -> str:
     """'point: S = ..., sigma = A + iB (, lambda = lam)' for figure titles."""
     sigma = f"σ = {physics['A']:g} {'-' if physics['B'] < 0 else '+'} {abs(physics['B']):g}i"
     if physics["model"] == "quartic":
-        return f"{point}: S = σz²/2 + λz⁴/4, {sigma}, λ = {physics['lam']:g}"
+        return f"{point}: S = σz²/2 + λz⁴/4, {sigma}, λ = {complex_text(physics['lam'], physics.get('lam_im', 0))}"
     return f"{point}: S = σz²/2, {sigma}"
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from cldm.settings import Stage, knob
+from cldm.physics.boundary import DISTANCES
 from cldm.physics.langevin import INTEGRATORS, schedule_problems
 
 
@@ -24,6 +25,16 @@ class Langevin(Stage):
     step_scan: tuple[float, ...] = knob((2.0, 4.0), "diagnostics: <z^2> rerun at step x each factor",
                                         items={"exclusiveMinimum": 1})
     scan_chains: int = knob(1024, "chains of each step-scan run", minimum=1)
+    boundary_powers: tuple[int, ...] = knob((2, 4), "diagnostics: boundary terms B_O(Y) = <(L O) Theta(Y - d(z))> "
+                                            "of O = z^n for each n", items={"minimum": 1}, minItems=1)
+    boundary_distance: str = knob("abs", "diagnostics: d(z) of the boundary-term cut-off, "
+                                  + ", ".join(f"{k} = {v}" for k, v in DISTANCES.items()), enum=list(DISTANCES))
+    boundary_per_decade: int = knob(4, "diagnostics: cut-offs Y per decade of the tail fraction P(d > Y), "
+                                    "from 10^(-1/n) down to 1/samples, then Y = infinity", minimum=1)
+    diagnostic_z: float = knob(3.0, "diagnostics: significance (in errors) at which cut-offs disagree, a plateau "
+                               "is nonzero and a fit to the drift tail is rejected (KS)", exclusiveMinimum=0)
+    drift_tail_fraction: float = knob(1e-3, "diagnostics: fraction of the largest |K| whose decay is fitted "
+                                      "(at least 50 samples)", exclusiveMinimum=0, exclusiveMaximum=1)
 
     def errors(self) -> list[tuple[str, str]]:
         """langevin: therm / interval and interval / step are finite, and with a fixed step (kref null)

@@ -14,6 +14,8 @@ try:
 except CldmError as err:
     sys.exit(str(err))  # the message alone, without a traceback
 POINTS = list(STUDY.points)
+EVERY_POINT = {**STUDY.points, **STUDY.scan_points}
+"""The config's points and the internal points of the scans' CL values (workflow/rules/scans.smk)."""
 
 
 def code(script):
@@ -27,14 +29,14 @@ def code(script):
 
 def physics(point):
     """Model parameters of a point: model, A, B (and lam)."""
-    return STUDY.points[point].physics
+    return EVERY_POINT[point].physics
 
 
 def settings(point, stage, kind=None):
     """A stage's settings for one point, every key resolved (defaults, the global section, the
     point's section): what a job depends on (training: of the models of `kind`, a directory of
     MODEL_DIRS, or of any kind)."""
-    s = STUDY.points[point].stage(stage)
+    s = EVERY_POINT[point].stage(stage)
     if stage == "training":
         return s.params(KIND_OF[kind] if kind is not None else None)
     return s.params() if stage == "sampling" else s.as_dict()
@@ -82,15 +84,15 @@ def per_estimator(pattern):
 def mem_mb(rule):
     """`resources: mem_mb` of a rule's jobs: the peak memory estimated from the point's settings
     (cldm/resources.py), which a cluster job asks for."""
-    return lambda w: estimated_mem_mb(STUDY.points[w.point], rule)
+    return lambda w: estimated_mem_mb(EVERY_POINT[w.point], rule)
 
 
 def seed(point):
-    return STUDY.points[point].seed
+    return EVERY_POINT[point].seed
 
 
 def members(point):
-    return range(STUDY.points[point].training.ensemble)
+    return range(EVERY_POINT[point].training.ensemble)
 
 
 FIELDS = {"flows": 41, "density": 100}  # figures of the learned score of member 0: grid cells per axis

@@ -1,13 +1,16 @@
 rule sample:
     """Samples of one ensemble member of one DM estimator: its kind's model with the reverse-time
-    solver of the config, or the Metropolis-adjusted sampler (results/{point}/{kind}-mh/)."""
+    solver of the config, or the Metropolis-adjusted sampler (results/{point}/{kind}-mh/); as many as
+    its error budget asks (the CL error of its training chains) unless sampling.samples is set."""
     input:
         model=lambda w: expand(rules.train.output.model, point=w.point, kind=kind_directory(estimator(w.point, w.est).kind),
                                k=w.k)[0],
+        cl=rules.langevin.output.samples,
     output:
         "results/{point}/{est}samples/member{k}.npz",
     params:
         settings=lambda w: sampling_settings(w.point, w.est),
+        training=lambda w: settings(w.point, "training", kind_directory(estimator(w.point, w.est).kind)),
         seed=lambda w: seed(w.point),
         device=STUDY.device,
         code=code("sample"),
