@@ -1,5 +1,5 @@
-# CL samples per parameter point -> score-model ensemble -> reverse-SDE samples -> moments,
-# tables, figures. `snakemake --cores 2` runs the study on config/config.yaml; every setting not
+# CL samples per parameter point -> model ensembles (score; energy where training.kind asks) ->
+# reverse-SDE (and Metropolis-adjusted) samples -> moments, tables, figures. `snakemake --cores 2` runs the study on config/config.yaml; every setting not
 # in the config takes its default (cldm/settings/, listed in README.md).
 from snakemake.utils import min_version
 
@@ -17,6 +17,8 @@ include: "workflow/rules/common.smk"
 
 wildcard_constraints:
     point="|".join(re.escape(p) for p in EVERY_POINT),
+    kind="|".join(re.escape(d) for d in MODEL_DIRS),  # '' (the default kind), 'energy/', ...
+    est="|".join(re.escape(d) for d in SAMPLE_DIRS),  # '', 'energy/', 'energy-mh/', ...
     k=r"\d+",
 
 
@@ -51,13 +53,13 @@ localrules:
 rule all:
     input:
         expand(rules.langevin.output, point=POINTS),
-        expand(rules.pool.output, point=POINTS),
+        per_estimator(rules.pool.output),
         expand(rules.moments.output, point=POINTS),
-        expand(rules.quality.output, point=POINTS),
+        per_estimator(rules.quality.output),
         expand(rules.figure_moments.output, point=POINTS),
-        expand(rules.figure_loss.output, point=POINTS),
-        expand(rules.figure_distributions.output, point=POINTS),
-        expand(rules.figure_field.output, point=POINTS, field=FIELDS),
+        per_kind(rules.figure_loss.output),
+        per_estimator(rules.figure_distributions.output),
+        per_kind(rules.figure_field.output, field=FIELDS),
         rules.tables.output,
         expand(rules.figure_boundary.output, point=POINTS),
         rules.trust.output,

@@ -36,7 +36,7 @@ STAGE = {  # rule -> Python run in a fresh process (names: point, settings, file
     "train": "from cldm.stages.training import train_member as f; f('q', 0, P.training, 1, CL, MODEL, LOSS)",
     "sample": "from cldm.stages.sampling import sample_member as f; f('q', 0, P.sampling, 1, MODEL, MEMBER)",
     "pool": "from cldm.stages.pool import pool_members as f; f([MEMBER] * P.training.ensemble, DM)",
-    "moments": "from cldm.stages.moments import point_moments as f; f('q', PHYSICS, P.training, CL, DM, OUT + 'm.csv', "
+    "moments": "from cldm.stages.moments import point_moments as f; f('q', PHYSICS, P.training, CL, {'DM': DM}, OUT + 'm.csv', "
                "OUT + 'e.csv')",
     "quality": "from cldm.stages.quality import point_quality as f; f('q', PHYSICS, P.training, 1, CL, DM, OUT + 'q.json')",
     "figure_distributions": "from cldm.stages.figures import distributions as f; "

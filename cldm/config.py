@@ -20,6 +20,8 @@ from jsonschema import Draft202012Validator, validators
 from cldm import CldmError, config_table
 from cldm.analysis.split import share_size
 from cldm.config_messages import accepted, key_path, schema_lines, show, structure_problems
+from cldm.dm.kinds import KINDS, estimators
+from cldm.dm.samplers import MH_SAMPLER, SAMPLERS
 from cldm.physics.models import MODELS, Model, physics_keys
 from cldm.scans import RESULTS, ScanSpec, resolve_scan, scan_errors, scan_schema
 from cldm.settings import SettingsError, Stage, knob
@@ -187,7 +189,7 @@ def config_errors(config: Any, memory_mb: float | None = None) -> list[str]:
         return sorted(set(messages))
     study = _resolve(config)
     for name, point in study.points.items():
-        messages += _job_errors(config, point)
+        messages += _job_errors(config, point) + _sampler_errors(config, point)
     if messages:
         return sorted(set(messages))
     from cldm.resources import memory_errors  # noqa: PLC0415 - psutil only once the rest is sound
@@ -297,6 +299,28 @@ def _job_errors(config: dict, point: Point) -> list[str]:
     return []
 
 
+def _sampler_errors(config: dict, point: Point) -> list[str]:
+    """Every point: a sampler that needs an energy (sampling.sampler: mala, Metropolis-adjusted) is asked only
+    of kinds with one (training.kind); where its models are Metropolis-adjusted (a kind with an energy,
+    which is also sampled with mala), sampling.t_eps < sampling.mh_t_end < sampling.mh_t.
+
+    The samplers' needs: `SamplerSpec.energy`, `cldm.dm.kinds.estimators`."""
+    tr, sa, name = point.training, point.sampling, point.name
+    sampler, kind = _where(config, name, "sampling", "sampler"), _where(config, name, "training", "kind")
+    if SAMPLERS[sa.sampler].energy and (plain := [k for k in tr.kind if not KINDS[k].energy]):
+        with_energy = [k for k, v in KINDS.items() if v.energy]
+        return [f"{sampler}: {sa.sampler!r} needs a model with an energy, and {kind} = {list(tr.kind)} holds "
+                f"{', '.join(map(repr, plain))} (kinds with one: {', '.join(with_energy)}; their models are sampled "
+                f"with {MH_SAMPLER!r} anyway, next to the sampler asked)"]
+    if any(e.metropolis for e in estimators(tr.kind, SAMPLERS[sa.sampler].energy)) and not sa.t_eps < sa.mh_t_end < sa.mh_t:
+        return [f"{_where(config, name, 'sampling', 'mh_t_end')}: {sa.mh_t_end:g} is not between "
+                f"{_where(config, name, 'sampling', 't_eps')} = {sa.t_eps:g} and "
+                f"{_where(config, name, 'sampling', 'mh_t')} = {sa.mh_t:g} ({kind} = {list(tr.kind)} is sampled "
+                f"with {MH_SAMPLER!r}: reverse SDE down to mh_t, Metropolis-adjusted levels down to mh_t_end, "
+                "reverse SDE down to t_eps)"]
+    return []
+
+
 def _rule_errors(cls: type[Stage], values: dict) -> list[tuple[str, str]]:
     """(key, message) for the rules between fields that a section breaks."""
     try:
@@ -342,7 +366,7 @@ def checks() -> list:
 
     stages = [cls.errors for cls in (*STAGES.values(), Threads, Resources) if cls.errors is not Stage.errors]
     models = [type(m) for m in MODELS.values() if type(m).errors is not Model.errors]
-    return [*stages, *dict.fromkeys(models), _job_errors, memory_errors]
+    return [*stages, *dict.fromkeys(models), _job_errors, _sampler_errors, memory_errors]
 
 
 def markdown() -> str:

@@ -101,6 +101,8 @@ def accepted(schema: dict | bool | None) -> str:
             words = f"a list of at least {schema['minItems']} item{'s' if schema['minItems'] != 1 else ''}"
         if "items" in schema:
             words += f", each {accepted(schema['items'])}"
+        if schema.get("uniqueItems"):
+            words += ", none twice"
     if "maxLength" in schema:
         words += f" of at most {schema['maxLength']} characters"
     if "pattern" in schema:
@@ -196,7 +198,7 @@ def schema_lines(err, root: Any) -> list[str]:
         if hint:
             return [f"{path}: {show(value)} is {kind(value)}, expected {accepted(schema)}{hint}"]
     if rule in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum", "multipleOf", "enum", "oneOf", "minItems",
-                "maxItems", "pattern", "const"):
+                "maxItems", "uniqueItems", "pattern", "const"):
         return [f"{path}: {show(value)} is not accepted; accepted: {accepted(schema)}"]
     if rule == "type" and value is None:
         return [f"{path}: is empty (null), expected {accepted(schema)}"]

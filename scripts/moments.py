@@ -7,7 +7,7 @@ from cldm.stages.moments import point_moments
 
 def main(sm):
     point_moments(sm.wildcards.point, sm.params.physics, Training.from_dict(sm.params.training), sm.input.cl,
-                  sm.input.dm, sm.output.moments, sm.output.errors, sm.params.code)
+                  dict(zip(sm.params.estimators, sm.input.dm)), sm.output.moments, sm.output.errors, sm.params.code)
 
 
 job.run(snakemake, "moments", main)  # noqa: F821

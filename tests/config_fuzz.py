@@ -93,15 +93,17 @@ def _values(schema: dict, default: Any = None) -> st.SearchStrategy:
     if kind == "string":
         return st.text(max_size=8)
     if kind == "array":
-        wide = st.lists(values(schema.get("items", {})), min_size=schema.get("minItems", 0), max_size=4)
+        wide = st.lists(values(schema.get("items", {})), min_size=schema.get("minItems", 0), max_size=4,
+                        unique=schema.get("uniqueItems", False))
         return st.one_of(st.just(default), wide) if isinstance(default, list) else wide
     if kind == "integer":
         lo = schema.get("minimum", -(2**31))
         step = schema.get("multipleOf", 1)
         wide = st.one_of(st.integers(lo, lo + 8), st.integers(lo, max(lo, 0) + 5000), st.integers(lo, 2**40), st.just(lo))
         near = st.sampled_from(sorted({default, 2 * default, default // 2})) if isinstance(default, int) else wide
-        return st.one_of(near, near, near, wide).map(lambda v: v - v % step if step > 1 else v).filter(
-            lambda v: v >= lo and v % step == 0)
+        hi = schema.get("maximum", 2**62)
+        return st.one_of(near, near, near, wide).map(lambda v: min(v, hi)).map(
+            lambda v: v - v % step if step > 1 else v).filter(lambda v: lo <= v <= hi and v % step == 0)
     if kind == "number":
         lo = schema.get("minimum", schema.get("exclusiveMinimum"))
         hi = schema.get("maximum", schema.get("exclusiveMaximum"))

@@ -20,17 +20,10 @@ from cldm.settings.sampling import Sampling
 from cldm.settings.training import Training
 
 from conftest import C, gaussian_data
-from helpers import pull_report
+from helpers import covariance_rows, pull_report
 
 # lr and ema as the tests were written for (the study's defaults are 1e-3 and 0.9995, for 2e4 steps)
 SMALL = Training(steps=60, batch_size=128, warmup=10, log_every=20, checkpoint_every=20, lr=2e-3, ema=0.999)
-
-
-def covariance_rows(x: np.ndarray, label: str) -> list[tuple]:
-    """Sample covariance entries against C with their errors: Var(x_i x_j) = C_ii C_jj + C_ij^2."""
-    n = len(x)
-    return [(f"{label} C[{i}{j}]", np.mean(x[:, i] * x[:, j]), C[i, j], np.sqrt((C[i, i] * C[j, j] + C[i, j] ** 2) / n))
-            for i, j in [(0, 0), (1, 1), (0, 1)]]
 
 
 def test_vesde_marginal_std_and_its_inverse():
@@ -80,7 +73,7 @@ def test_sampler_with_the_exact_gaussian_score(sampler, steps):
         return -x @ torch.linalg.inv(cov + sde.sigma(t) ** 2 * torch.eye(2))
 
     x = generate(score, sde, 100_000, 2, sampler, steps, seed=1).x.double().numpy()
-    rows = covariance_rows(x, sampler)
+    rows = covariance_rows(x, C, sampler)
     assert all(abs(v - e) < 3 * s for _, v, e, s in rows), pull_report(rows)
 
 

@@ -39,7 +39,7 @@ def run_point(root: Path, name: str = "quartic") -> Path:
                       training=p.training, cl_path=str(root / "cl.npz"))
         samples.append(str(root / f"s{k}.npz"))
     pool_members(samples, str(root / "dm.npz"))
-    point_moments(name, p.physics, p.training, str(root / "cl.npz"), str(root / "dm.npz"), str(root / "moments.csv"),
+    point_moments(name, p.physics, p.training, str(root / "cl.npz"), {"DM": str(root / "dm.npz")}, str(root / "moments.csv"),
                   str(root / "errors.csv"), "c")
     return root
 

@@ -7,7 +7,9 @@ A model is an nn.Module with the interface of `cldm.dm.model.ScoreNet`, which th
 sampling stage use: `sde` (the VESDE), `standardize(x)` and `destandardize(u)` between data rows and
 the whitened coordinates u the network works in, `forward(u, t)` the score in u, and
 `gaussian_law(var)` (mean and covariance in data coordinates of u ~ N(0, var I), the law of the
-samplers' control-variate reference path). A conditioned model (`cldm.dm.conditioned`, family
+samplers' control-variate reference path). A model with an energy (`cldm.dm.energy.EnergyNet`) also
+has `energy(u, t)` and `energy_and_score(u, t)`, which the Metropolis-adjusted sampler and the
+explicit density use. A conditioned model (`cldm.dm.conditioned`, family
 "conditioned") takes parameters p as a third argument, forward(u, t, p), and `at(p)` gives the
 model at fixed p with this interface: the score at a fixed p is a closure over it."""
 
@@ -20,6 +22,7 @@ import torch
 from torch import nn
 
 from cldm.dm import conditioned
+from cldm.dm.energy import EnergyNet
 from cldm.dm.model import ScoreNet
 from cldm.dm.sde import VESDE
 from cldm.settings.scan import ConditionedTraining
@@ -58,8 +61,25 @@ def _restore_score_net(cfg: Training, state: dict) -> ScoreNet:
     return ScoreNet(VESDE(cfg.alpha), state["mean"], state["chol"], cfg.hidden, cfg.embed_dim, cfg.embed_scale)
 
 
+def _energy_net(cfg: Training, x: torch.Tensor) -> EnergyNet:
+    """Whitened by the data's covariance, or, for an even energy, by its second moment about 0 (the
+    centre of the symmetry x -> -x; the data's mean is 0 up to its noise)."""
+    if cfg.even:
+        mean, second = torch.zeros(x.shape[1], dtype=x.dtype), x.T @ x / len(x)
+    else:
+        mean, second = x.mean(0), torch.cov(x.T)
+    return EnergyNet(VESDE(cfg.alpha), mean, torch.linalg.cholesky(second), cfg.hidden, cfg.embed_dim,
+                     cfg.embed_scale, cfg.even)
+
+
+def _restore_energy_net(cfg: Training, state: dict) -> EnergyNet:
+    return EnergyNet(VESDE(cfg.alpha), state["mean"], state["chol"], cfg.hidden, cfg.embed_dim, cfg.embed_scale,
+                     cfg.even)
+
+
 FAMILIES: dict[str, Family] = {
     "score": Family(_score_net, _restore_score_net, dsm_loss),
+    "energy": Family(_energy_net, _restore_energy_net, dsm_loss),
     "conditioned": Family(conditioned.build, conditioned.restore, conditioned.conditioned_dsm_loss, ConditionedTraining),
 }
 """Name -> kind of model; checkpoints record the name."""

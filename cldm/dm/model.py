@@ -41,6 +41,8 @@ class ScoreNet(nn.Module):
         hidden: tuple[int, ...] = (64, 64, 64),
         embed_dim: int = 128,
         embed_scale: float = 1.0,
+        outputs: int | None = None,
+        inputs: int | None = None,
     ):
         super().__init__()
         self.sde = sde
@@ -48,9 +50,9 @@ class ScoreNet(nn.Module):
         self.register_buffer("chol", torch.as_tensor(chol, dtype=torch.float32))
         self.dim = self.mean.numel()
         self.embed = GaussianFourierProjection(embed_dim, embed_scale)
-        widths = (self.dim + embed_dim, *hidden)
+        widths = ((inputs or self.dim) + embed_dim, *hidden)  # inputs: other features of u than u itself
         self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(widths[:-1], widths[1:]))
-        self.out = nn.Linear(hidden[-1], self.dim)
+        self.out = nn.Linear(hidden[-1], outputs or self.dim)  # outputs: another head on the same trunk
         self.act = nn.LeakyReLU(0.2)
 
     def forward(self, u: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
@@ -59,13 +61,20 @@ class ScoreNet(nn.Module):
         sigma = self.sde.sigma(t).reshape(m, 1, 1)
         scale = torch.sqrt(1 + sigma**2)
         blocks = u.reshape(m, -1, self.dim)
+        return (-blocks / scale**2 + self.out(self.trunk(blocks / scale, sigma)) / (sigma * scale)).reshape(u.shape)
+
+    def trunk(self, v: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
+        """The last hidden layer for inputs v of shape (m, n, features), block i at noise level
+        sigma[i] (sigma of shape (m, 1, 1)): the MLP on v concatenated with the level's embedding,
+        whose part of the first layer is computed once per block."""
+        m = sigma.numel()
         first, *rest = self.layers
-        w_u, w_e = first.weight.split([self.dim, first.in_features - self.dim], dim=1)
+        w_u, w_e = first.weight.split([v.shape[-1], first.in_features - v.shape[-1]], dim=1)
         e = F.linear(self.embed(torch.log(sigma.reshape(m)) / 4), w_e, first.bias)
-        h = self.act(F.linear(blocks / scale, w_u) + e[:, None, :])
+        h = self.act(F.linear(v, w_u) + e[:, None, :])
         for layer in rest:
             h = self.act(layer(h))
-        return (-blocks / scale**2 + self.out(h) / (sigma * scale)).reshape(u.shape)
+        return h
 
     def standardize(self, x: torch.Tensor) -> torch.Tensor:
         """u = L^-1 (x - mean), row-wise."""

@@ -34,11 +34,13 @@ def noise_like(x: torch.Tensor, gen: Noise) -> torch.Tensor:
 
 class Draw(NamedTuple):
     """Samples x and, where the sampler provides one, a control variate: the reference path x_ref
-    driven by the same noise with the score of unit Gaussian data, whose law N(0, ref_var I) is exact."""
+    driven by the same noise with the score of unit Gaussian data, whose law N(0, ref_var I) is exact;
+    a Metropolis-adjusted sampler's acceptance rate at each of its levels."""
 
     x: torch.Tensor
     ref: torch.Tensor | None = None
     ref_var: float | None = None
+    acceptance: torch.Tensor | None = None
 
 
 def euler_maruyama(score: Score, sde: VESDE, x: torch.Tensor, steps: int, gen: Noise, *, t_eps: float) -> Draw:
@@ -61,10 +63,12 @@ def euler_maruyama(score: Score, sde: VESDE, x: torch.Tensor, steps: int, gen: N
     return Draw(x + s2 * score(x, ts[-1].float()), a * ref, a**2 * var)
 
 
-def ei_grid(sde: VESDE, steps: int, t_eps: float, power: float) -> tuple[torch.Tensor, torch.Tensor]:
-    """Times t_i = t_eps + (1 - t_eps)(1 - i/N)^power, i = 0..N (finer at small t, where the learned
-    rest of the score varies fastest), and sigma(t_i)^2, in float64."""
-    ts = t_eps + (1 - t_eps) * torch.linspace(1.0, 0.0, steps + 1, dtype=torch.float64) ** power
+def ei_grid(sde: VESDE, steps: int, t_eps: float, power: float,
+            t_start: float = 1.0) -> tuple[torch.Tensor, torch.Tensor]:
+    """Times t_i = t_eps + (t_start - t_eps)(1 - i/N)^power, i = 0..N (finer at small t, where the
+    learned rest of the score varies fastest), and sigma(t_i)^2, in float64; t_start = 1: the whole
+    reverse SDE."""
+    ts = t_eps + (t_start - t_eps) * torch.linspace(1.0, 0.0, steps + 1, dtype=torch.float64) ** power
     return ts, sde.sigma(ts) ** 2
 
 
@@ -77,7 +81,7 @@ def ei_coefficients(s2_t: float, s2_s: float) -> tuple[float, float, float]:
 
 
 def exponential_integrator(score: Score, sde: VESDE, x: torch.Tensor, steps: int, gen: Noise,
-                           *, t_eps: float, power: float) -> Draw:
+                           t_start: float = 1.0, denoise: bool = True, *, t_eps: float, power: float) -> Draw:
     """Reverse SDE with the score split as s = -x/(1 + sigma^2) + r: the linear part (the whole score
     of unit Gaussian data) is integrated exactly and the rest r to second order (Heun, same noise).
     From t to the next time s (`ei_coefficients`),
@@ -87,8 +91,12 @@ def exponential_integrator(score: Score, sde: VESDE, x: torch.Tensor, steps: int
     which for r = 0 is p(x_s | x_t) exactly; on the time grid `ei_grid`, then Tweedie denoising.
     NFE = 2 steps + 1. The reference path (r = 0, same noise) has variance v <- a^2 v + a D, from
     sigma_max^2.
+
+    A segment of the reverse SDE (the Metropolis-adjusted sampler's): from t_start (x a sample of
+    p_{t_start}) and, with denoise False, ending at t_eps without the Tweedie step, x then a sample
+    of p_{t_eps} (no reference path: Draw(x)).
     """
-    ts, s2 = ei_grid(sde, steps, t_eps, power)
+    ts, s2 = ei_grid(sde, steps, t_eps, power, t_start)
     ref, var = x.clone(), sde.sigma_max**2
 
     def rest(x: torch.Tensor, i: int) -> torch.Tensor:
@@ -100,6 +108,8 @@ def exponential_integrator(score: Score, sde: VESDE, x: torch.Tensor, steps: int
         r = rest(x, i)
         x = a * x + c * (r + rest(a * x + c * r + noise, i + 1)) / 2 + noise
         ref, var = a * ref + noise, a**2 * var + v
+    if not denoise:
+        return Draw(x)
     a = 1 / (1 + float(s2[-1]))
     return Draw(x + float(s2[-1]) * score(x, ts[-1].float()), a * ref, a**2 * var)
 
@@ -196,6 +206,79 @@ def heun(
     return Draw(x)
 
 
+def mh_sigmas(sde: VESDE, mh_t_end: float, mh_t: float, levels: int) -> torch.Tensor:
+    """The Metropolis-adjusted levels sigma_j = sigma(mh_t) (sigma(mh_t_end) / sigma(mh_t))^(j / levels),
+    j = 1..levels (float64): geometric, the last at sigma(mh_t_end)."""
+    hi, lo = sde.sigma_of(mh_t), sde.sigma_of(mh_t_end)
+    return hi * (lo / hi) ** (torch.arange(1, levels + 1, dtype=torch.float64) / levels)
+
+
+def tail_steps(steps: int) -> int:
+    """Reverse-SDE steps of the Metropolis-adjusted sampler below its last level: steps / 10, at least 2."""
+    return max(2, -(-steps // 10))
+
+
+def metropolis_accept(log_ratio: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+    """Which proposals to accept: ln U < ln ratio, U uniform on [0, 1) from the CPU generator."""
+    return torch.log(torch.rand(len(log_ratio), generator=gen, dtype=torch.float64)).to(log_ratio.device) < log_ratio
+
+
+def metropolis_langevin(model, sde: VESDE, x: torch.Tensor, steps: int, gen: torch.Generator, *, t_eps: float,
+                        power: float, mh_t: float, mh_t_end: float, mh_levels: int, mh_steps: int,
+                        mh_step: float) -> Draw:
+    """Annealed Langevin dynamics with a Metropolis-Hastings correction at every step (MALA: Roberts &
+    Tweedie 1996; annealed over noise levels: Song & Ermon 2019), for a model with an energy
+    (`model.energy_and_score(u, t)` = (E, -grad E)).
+
+    The reverse SDE (`exponential_integrator`, `steps` steps, time-grid `power`, no denoising) from
+    t = 1 down to mh_t gives the start, a sample of p_{mh_t}; then at each level sigma_j of
+    `mh_sigmas` (mh_levels of them, geometric from sigma(mh_t) down to sigma(mh_t_end)), mh_steps
+    steps targeting p_j ~ exp(-E(u, t_j)): the proposal
+
+        u' = u - h grad E(u) + sqrt(2h) xi,   h = mh_step (1 + sigma_j^2),
+
+    (the step in units of the level's variance, 1 + sigma_j^2 for whitened data) is accepted with
+    probability min(1, exp(E(u) - E(u')) q(u | u') / q(u' | u)), log q(u' | u) = -|u' - u + h grad E(u)|^2
+    / (4h), so each level's stationary law is exactly the model's exp(-E(., t_j))/Z whatever h. Then
+    the reverse SDE from mh_t_end down to t_eps (`tail_steps(steps)` steps) and Tweedie denoising,
+    as the plain sampler ends.
+
+    Why the levels stop at mh_t_end (sigma = 0.02 by default) and not at t_eps: the steps h move the
+    samples across the whole distribution at every level, so MALA samples the model's exp(-E(., t))
+    globally, and a trained network's energy is accurate only at noise levels the training draws
+    (ln sigma ~ N(p_mean, p_std^2)). Measured on a Gaussian energy model of config/energy.yaml:
+    MALA ending at sigma = 0.05 or 0.02 gives Re <z^2> = 0.504(10), 0.501(10) (exact 0.5), at
+    sigma = 0.0032 (t_eps) 0.361(8) (docs/energy.md). The reverse SDE moves samples only by about
+    sigma below mh_t_end, where the energy's errors hardly matter to it. Draw.acceptance holds the
+    acceptance rate of each level. Network evaluations: 2 steps, mh_levels (mh_steps + 1) of E with
+    its gradient, 2 tail_steps(steps) + 1.
+    """
+    if not t_eps < mh_t_end < mh_t:
+        raise CldmError(f"mala: needs t_eps < mh_t_end < mh_t, got t_eps = {t_eps:g}, mh_t_end = {mh_t_end:g}, "
+                        f"mh_t = {mh_t:g} (the levels run from sigma(mh_t) down to sigma(mh_t_end))")
+    x = exponential_integrator(model, sde, x, steps, gen, t_eps=mh_t, power=power, denoise=False).x
+    sigmas = mh_sigmas(sde, mh_t_end, mh_t, mh_levels)
+    acceptance = []
+    for sigma, t in zip(sigmas, sde.t_of_sigma(sigmas)):
+        h = mh_step * (1 + float(sigma) ** 2)
+        t = t.float()
+        energy, score = model.energy_and_score(x, t)
+        accepted = torch.zeros((), dtype=torch.float64)
+        for _ in range(mh_steps):
+            xi = noise_like(x, gen)
+            proposal = x + h * score + (2 * h) ** 0.5 * xi
+            energy_p, score_p = model.energy_and_score(proposal, t)
+            log_back = -((x - proposal - h * score_p) ** 2).sum(dim=1) / (4 * h)  # q(u | u')
+            log_ratio = energy - energy_p + log_back + (xi**2).sum(dim=1) / 2  # - log q(u' | u)
+            accept = metropolis_accept(log_ratio, gen)
+            x = torch.where(accept[:, None], proposal, x)
+            energy, score = torch.where(accept, energy_p, energy), torch.where(accept[:, None], score_p, score)
+            accepted += accept.sum().cpu()
+        acceptance.append(accepted / (len(x) * mh_steps))
+    x = exponential_integrator(model, sde, x, tail_steps(steps), gen, t_eps=t_eps, power=power, t_start=mh_t_end).x
+    return Draw(x, acceptance=torch.stack(acceptance))
+
+
 def batch_sizes(n: int, batch: int) -> list[int]:
     """n as whole batches and a rest."""
     return [batch] * (n // batch) + ([n % batch] if n % batch else [])
@@ -227,7 +310,10 @@ def draw_batches(score: Score, sde: VESDE, sizes: list[int], dim: int, sampler: 
 def concat(draws: list[Draw]) -> Draw:
     """One Draw of the samples (and reference samples) of several, on the CPU."""
     ref = torch.cat([d.ref for d in draws]).cpu() if draws[0].ref is not None else None
-    return Draw(torch.cat([d.x for d in draws]).cpu(), ref, draws[0].ref_var)
+    acceptance = None
+    if draws[0].acceptance is not None:  # the rate over all batches, each weighted by its samples
+        acceptance = sum(d.acceptance * len(d.x) for d in draws) / sum(len(d.x) for d in draws)
+    return Draw(torch.cat([d.x for d in draws]).cpu(), ref, draws[0].ref_var, acceptance)
 
 
 def generate(score: Score, sde: VESDE, n: int, dim: int, sampler: str, steps: int, seed: int, batch: int = 8192,

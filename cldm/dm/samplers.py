@@ -16,9 +16,10 @@ from dataclasses import dataclass
 class SamplerSpec:
     """A sampler: `function` (module:name), NFE per sample = nfe_per_step * steps + nfe_extra,
     the Sampling settings it takes as keyword options, whether it returns the Gaussian
-    reference path used as a control variate, and whether its steps are exact steps of the linear
+    reference path used as a control variate, whether its steps are exact steps of the linear
     part on `ei_grid` with one standard normal each, so that a run can share its Brownian path with a
-    finer `ei` run (`cldm.dm.coupling`)."""
+    finer `ei` run (`cldm.dm.coupling`), and whether it needs the model's energy
+    (`energy_and_score(u, t)`: models of a kind with one, cldm.dm.kinds)."""
 
     function: str
     doc: str
@@ -27,6 +28,7 @@ class SamplerSpec:
     options: tuple[str, ...]
     control_variate: bool = False
     ei_steps: bool = False
+    energy: bool = False
 
     def nfe(self, steps: int) -> int:
         return self.nfe_per_step * steps + self.nfe_extra
@@ -50,7 +52,17 @@ SAMPLERS: dict[str, SamplerSpec] = {
                       2, 1, ("t_eps", "snr")),
     "heun": SamplerSpec("cldm.dm.sample:heun", "EDM's Heun sampler: probability-flow ODE (churn 0) or stochastic",
                         2, -1, ("sigma_min", "rho", "churn")),
+    "mala": SamplerSpec("cldm.dm.sample:metropolis_langevin",
+                        "energy models only: ei down to mh_t, Metropolis-adjusted Langevin (MALA) at mh_levels "
+                        "noise levels down to sigma(mh_t_end), then ei down to t_eps (+ mh_levels (mh_steps + 1) "
+                        "evaluations of E and its gradient, + 2 steps/10)", 2, 1,
+                        ("t_eps", "power", "mh_t", "mh_t_end", "mh_levels", "mh_steps", "mh_step"),
+                        energy=True),
 }
+
+
+MH_SAMPLER = "mala"
+"""The Metropolis-adjusted sampler: energy models are also sampled with it (cldm.dm.kinds)."""
 
 
 def nfe(sampler: str, steps: int) -> int:

@@ -17,6 +17,7 @@ from cldm.physics.exact import gaussian_cl_matrix, strip_edge
 
 if TYPE_CHECKING:  # torch only where a model is evaluated, not for plotting
     from cldm.physics.actions import Polynomial
+    from cldm.dm.energy import EnergyNet
     from cldm.dm.model import ScoreNet
 
 
@@ -84,6 +85,23 @@ def score(model: ScoreNet, t: float) -> Callable[[np.ndarray], np.ndarray]:
     return f
 
 
+def energy(model: EnergyNet, t: float) -> Callable[[np.ndarray], np.ndarray]:
+    """The learned energy E_theta(x, y, t) = -log P_theta + const (the whitening's Jacobian is a
+    constant), of points of shape (N, 2)."""
+
+    def f(xy: np.ndarray) -> np.ndarray:
+        u = model.standardize(model.mean.new_tensor(xy))
+        return model.energy(u, model.mean.new_tensor(t)).detach().double().numpy()
+
+    return f
+
+
+def grid_values(f: Callable[[np.ndarray], np.ndarray], x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """F[j, i] = f((x_i, y_j)) for f mapping points of shape (N, 2) to numbers of shape (N,)."""
+    X, Y = np.meshgrid(x, y)
+    return f(np.stack([X.ravel(), Y.ravel()], axis=1)).reshape(X.shape)
+
+
 def curl(fx: np.ndarray, fy: np.ndarray, dx: float, dy: float) -> np.ndarray:
     """curl F = dF_y/dx - dF_x/dy by second-order finite differences (one-sided at the edges)."""
     return np.gradient(fy, dx, axis=1, edge_order=2) - np.gradient(fx, dy, axis=0, edge_order=2)
@@ -107,7 +125,8 @@ def log_density_from_score(sx: np.ndarray, sy: np.ndarray, dx: float, dy: float)
 
 
 def normalised_density(logp: np.ndarray, dx: float, dy: float) -> np.ndarray:
-    """p = exp(log p) / sum(exp(log p) dx dy) on the grid."""
+    """p = exp(log p) / sum(exp(log p) dx dy) on the grid (Z by the midpoint rule over the grid
+    cells; for log p = -E_theta, the explicit density of an energy model)."""
     p = np.exp(logp - logp.max())
     return p / (p.sum() * dx * dy)
 

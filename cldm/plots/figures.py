@@ -24,7 +24,7 @@ STYLE = {
     "grid.alpha": 0.3,
     "legend.frameon": False,
 }
-COLORS = {"exact": "black", "CL": "tab:blue", "DM": "tab:orange"}
+COLORS = {"exact": "black", "CL": "tab:blue", "DM": "tab:orange", "DM-energy": "tab:green", "DM-energy-MH": "tab:red"}
 DYNAMIC_RANGE = 1e-4  # log colour scales span [peak * DYNAMIC_RANGE, peak]
 
 
@@ -145,21 +145,23 @@ def _densities(axes, xe, ye, panels: dict[str, np.ndarray], y_minus, exact: np.n
 
 
 def distributions_figure(cl: np.ndarray, dm: np.ndarray, xe: np.ndarray, ye: np.ndarray, title: str,
-                         exact: np.ndarray | None = None, y_minus: float | None = None) -> plt.Figure:
-    """CL and DM samples z = x + iy as 2-D densities on the same bins and log colour scale, and their
-    x and y marginals; `exact` is the analytic P on the cell centres (contours at 1, 2, 3 sigma)."""
+                         exact: np.ndarray | None = None, y_minus: float | None = None,
+                         estimator: str = "DM") -> plt.Figure:
+    """CL and DM samples z = x + iy (of the DM `estimator`) as 2-D densities on the same bins and log
+    colour scale, and their x and y marginals; `exact` is the analytic P on the cell centres
+    (contours at 1, 2, 3 sigma)."""
     dx, dy = xe[1] - xe[0], ye[1] - ye[0]
     x, y = (xe[1:] + xe[:-1]) / 2, (ye[1:] + ye[:-1]) / 2
-    hists = {name: histogram(z, xe, ye) for name, z in (("CL", cl), ("DM", dm))}
+    hists = {name: histogram(z, xe, ye) for name, z in (("CL", cl), (estimator, dm))}
     with plt.rc_context(STYLE):
         top = _plane_height(xe, ye, 4.2)
         fig, axes = plt.subplots(2, 2, figsize=(10, top + 3.6), height_ratios=(top, 2.6), layout="compressed")
-        titles = {f"{name}: {len(z):,} samples": hists[name] for name, z in (("CL", cl), ("DM", dm))}
+        titles = {f"{name}: {len(z):,} samples": hists[name] for name, z in (("CL", cl), (estimator, dm))}
         mesh = _densities(axes[0], xe, ye, titles, y_minus, exact)
         fig.colorbar(mesh, ax=axes[0], label="P(x, y)")
         for ax, edges, centres, axis, d, name in ((axes[1, 0], xe, x, 0, dy, "x"), (axes[1, 1], ye, y, 1, dx, "y")):
             for est, h in hists.items():
-                ax.stairs(h.sum(axis=axis) * d, edges, color=COLORS[est], label=est)
+                ax.stairs(h.sum(axis=axis) * d, edges, color=COLORS.get(est, "tab:orange"), label=est)
             if exact is not None:
                 ax.plot(centres, exact.sum(axis=axis) * d, color=COLORS["exact"], lw=0.8, label="exact")
             if y_minus is not None and name == "y":
@@ -167,7 +169,7 @@ def distributions_figure(cl: np.ndarray, dm: np.ndarray, xe: np.ndarray, ye: np.
                     ax.axvline(sign * y_minus, color="red", ls="--", lw=1, label="±y₋" if sign > 0 else None)
             ax.set(xlabel=name, ylabel=f"P({name})", xlim=(edges[0], edges[-1]), title=f"{name} marginal")
             ax.legend(fontsize=8)
-        _suptitle(fig, f"{title}: CL and DM samples", exact is not None, y_minus)
+        _suptitle(fig, f"{title}: CL and {estimator} samples", exact is not None, y_minus)
     return fig
 
 
@@ -200,9 +202,11 @@ def flows_figure(xe: np.ndarray, ye: np.ndarray, drift: tuple, score: tuple, wei
 
 
 def density_figure(xe: np.ndarray, ye: np.ndarray, cl: np.ndarray, p_theta: np.ndarray, title: str,
-                   theta_label: str, exact: np.ndarray | None = None, y_minus: float | None = None) -> plt.Figure:
-    """The density P_theta integrated from the learned score next to the CL histogram `cl` (and the
-    exact P), all on the grid cells and one log colour scale, with total-variation distances."""
+                   theta_label: str, exact: np.ndarray | None = None, y_minus: float | None = None,
+                   what: str = "density from the learned score") -> plt.Figure:
+    """The model's density P_theta (`what` it is: integrated from the learned score, or explicit)
+    next to the CL histogram `cl` (and the exact P), all on the grid cells and one log colour scale,
+    with total-variation distances."""
     dx, dy = xe[1] - xe[0], ye[1] - ye[0]
     tv = r"TV($P_\theta$, {}) = {:.3f}"
     panels = {"CL histogram": cl, f"{theta_label}\n{tv.format('CL', total_variation(p_theta, cl, dx, dy))}": p_theta}
@@ -214,5 +218,5 @@ def density_figure(xe: np.ndarray, ye: np.ndarray, cl: np.ndarray, p_theta: np.n
                                  layout="compressed")
         mesh = _densities(axes, xe, ye, panels, y_minus, exact)
         fig.colorbar(mesh, ax=axes, label="P(x, y)")
-        _suptitle(fig, f"{title}: density from the learned score", exact is not None, y_minus)
+        _suptitle(fig, f"{title}: {what}", exact is not None, y_minus)
     return fig

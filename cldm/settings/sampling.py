@@ -32,6 +32,16 @@ class Sampling(Stage):
     sigma_min: float = knob(2e-3, "heun: the smallest noise level before the last step to 0", exclusiveMinimum=0)
     rho: float = knob(7.0, "heun: EDM's noise-level grid exponent", exclusiveMinimum=0)
     churn: float = knob(0.0, "heun: stochasticity S_churn (0: the probability-flow ODE)", minimum=0)
+    mh_t: float = knob(0.01, "mala: the diffusion time where the reverse SDE hands over to the Metropolis-adjusted "
+                       "levels (sigma = 0.10 at alpha = 25); above t_eps", exclusiveMinimum=0, exclusiveMaximum=1)
+    mh_t_end: float = knob(4e-4, "mala: the diffusion time of the last Metropolis-adjusted level (sigma = 0.02 at "
+                           "alpha = 25), where the reverse SDE takes over down to t_eps; between t_eps and mh_t",
+                           exclusiveMinimum=0, exclusiveMaximum=1)
+    mh_levels: int = knob(8, "mala: Metropolis-adjusted noise levels, geometric in sigma from sigma(mh_t) to "
+                          "sigma(mh_t_end) (the last)", minimum=1, maximum=1000)
+    mh_steps: int = knob(4, "mala: Metropolis-adjusted Langevin steps at each level", minimum=1, maximum=1000)
+    mh_step: float = knob(0.25, "mala: Langevin step h = mh_step (1 + sigma^2), in units of the level's variance "
+                          "in the whitened coordinates", exclusiveMinimum=0, maximum=1)
 
     def options(self) -> dict:
         """The keyword options of the chosen sampler (the registry's list)."""

@@ -5,12 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from cldm.dm.kinds import DEFAULT, KINDS
 from cldm.settings import Stage, knob
+
+ENERGY_KNOBS = ("even",)
+"""Knobs that only models with an energy read: a score model's jobs do not depend on them."""
 
 
 @dataclass(frozen=True)
 class Training(Stage):
-    description: ClassVar[str] = "the score-model ensemble: network, noise levels, optimiser"
+    description: ClassVar[str] = "the model ensembles: kinds, network, noise levels, optimiser"
     ensemble: int = knob(4, "independently trained models per point, each on its own share of the CL chains",
                          minimum=1)
     val_fraction: float = knob(0.1, "held-out chains per member", exclusiveMinimum=0, exclusiveMaximum=0.5)
@@ -37,6 +41,18 @@ class Training(Stage):
     log_every: int = knob(100, "steps between loss-log entries", minimum=1)
     checkpoint_every: int = knob(1000, "steps between resume checkpoints", minimum=1)
     max_loss: float = knob(1000.0, "stop as diverged above this loss", exclusiveMinimum=0)
+    kind: tuple[str, ...] = knob((DEFAULT,), "kinds of model trained for the point, an ensemble each (a list, e.g. "
+                                 "[score, energy]: both side by side): " + "; ".join(f"{k}: {v.doc}" for k, v in KINDS.items()),
+                                 minItems=1, uniqueItems=True, items={"enum": list(KINDS)})
+    even: bool = knob(True, "energy models: E(u) = E(-u) by construction, P(x, y) = P(-x, -y) as for every action "
+                            "here (the whitening is then centred at 0)")
+
+    def params(self, kind: str | None = None) -> dict:
+        """What a job depends on: every knob but `kind` (which ensembles exist, not what one
+        computes), and for a kind without an energy not the energy models' knobs (adding or tuning
+        an energy model reruns no score-model job)."""
+        drop = ("kind", *(ENERGY_KNOBS if kind is not None and not KINDS[kind].energy else ()))
+        return {k: v for k, v in self.as_dict().items() if k not in drop}
 
     def data_problem(self, train_points: int, val_points: int) -> str | None:
         """Why `train` cannot run on this many training and validation points (each set must hold a

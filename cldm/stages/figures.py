@@ -17,11 +17,12 @@ def moments(point: str, physics: dict, moments_path: str, paths: list[str]) -> N
     save(moments_figure(read_csv(moments_path), f"{point_title(point, physics)}: moments and cumulants"), paths)
 
 
-def loss(point: str, loss_paths: list[str], paths: list[str]) -> None:
-    save(loss_figure([read_csv(f) for f in loss_paths], f"{point}: score-model training"), paths)
+def loss(point: str, loss_paths: list[str], paths: list[str], kind: str = "score") -> None:
+    save(loss_figure([read_csv(f) for f in loss_paths], f"{point}: {kind}-model training"), paths)
 
 
-def distributions(point: str, physics: dict, cl_path: str, dm_path: str, paths: list[str]) -> None:
+def distributions(point: str, physics: dict, cl_path: str, dm_path: str, paths: list[str], estimator: str = "DM") -> None:
     cl, dm = (subsample(load_samples(f)["z"], MAX_SAMPLES) for f in (cl_path, dm_path))
     xe, ye, x, y, y_minus = sample_grid(cl, physics, BINS)
-    save(distributions_figure(cl, dm, xe, ye, point_title(point, physics), exact_density(physics, x, y), y_minus), paths)
+    save(distributions_figure(cl, dm, xe, ye, point_title(point, physics), exact_density(physics, x, y), y_minus,
+                              estimator), paths)

@@ -9,13 +9,14 @@ from cldm.provenance import provenance
 from cldm.settings.training import Training
 
 
-def point_moments(point: str, physics: dict, training: Training, cl_path: str, dm_path: str, moments_path: str,
-                  errors_path: str, code: str | None = None) -> None:
-    """<z^n> and kappa_n of exact, CL and the DM ensemble (pooled over the members' shares), and the error budget."""
+def point_moments(point: str, physics: dict, training: Training, cl_path: str, dm_paths: dict[str, str],
+                  moments_path: str, errors_path: str, code: str | None = None) -> None:
+    """<z^n> and kappa_n of exact, CL and each DM estimator (dm_paths: its name -> its pooled samples;
+    each ensemble pooled over the members' shares), and the error budget."""
     z, _ = load_chains(cl_path)
-    dm = load_samples(dm_path)
     shares = [member_chains(len(z), training.ensemble, k, training.val_fraction)[0] for k in range(training.ensemble)]
-    table, budget = moment_tables(physics, z, {"DM": Ensemble.from_archive(dm, shares)})
+    table, budget = moment_tables(physics, z, {name: Ensemble.from_archive(load_samples(path), shares)
+                                               for name, path in dm_paths.items()})
     meta = provenance(dict(point=point, physics=physics), code=code)
     write_csv(moments_path, table, meta)
     write_csv(errors_path, budget, meta)

@@ -9,7 +9,8 @@ from cldm.io import load_samples, save_samples
 
 def pool_members(member_paths: list[str], path: str) -> None:
     """Every member's samples in one archive, with the member of each sample (and the control
-    variates' reference samples and laws where every member has them)."""
+    variates' reference samples and laws where every member has them; a Metropolis-adjusted
+    sampler's acceptance per member and level, and its levels)."""
     parts = [load_samples(p) for p in member_paths]
     z = np.concatenate([p["z"] for p in parts])
     member = np.concatenate([np.full(len(p["z"]), k, dtype=np.int64) for k, p in enumerate(parts)])
@@ -17,4 +18,6 @@ def pool_members(member_paths: list[str], path: str) -> None:
     if all("z_ref" in p for p in parts):
         refs = dict(z_ref=np.concatenate([p["z_ref"] for p in parts]), ref_mean=np.stack([p["ref_mean"] for p in parts]),
                     ref_cov=np.stack([p["ref_cov"] for p in parts]))
+    if all("acceptance" in p for p in parts):
+        refs.update(acceptance=np.stack([p["acceptance"] for p in parts]), mh_sigma=parts[0]["mh_sigma"])
     save_samples(path, z, dict(members=[p["provenance"] for p in parts]), member=member, **refs)

@@ -13,7 +13,7 @@ from cldm.coords import to_complex
 from cldm.dm.checkpoint import load_model
 from cldm.dm.device import resolve_device
 from cldm.dm.model import ScoreNet
-from cldm.dm.sample import Draw, batch_sizes, concat, draw_batches
+from cldm.dm.sample import Draw, batch_sizes, concat, draw_batches, mh_sigmas
 from cldm.io import load_chains, save_samples
 from cldm.provenance import derive_seed, provenance
 from cldm.settings.sampling import Sampling
@@ -27,7 +27,9 @@ def sample_member(point: str, member: int, settings: Sampling, seed: int, model_
     settings.samples of them, or, where that is null, as many as its error budget asks
     (`cldm.analysis.budget`: a pilot, then more until the sampling error of <z^2> is error_ratio of
     the CL error of the member's training chains, read from `cl_path` with the `training` split).
-    Samplers with a control variate add the reference samples and their exact Gaussian law."""
+    Samplers with a control variate add the reference samples and their exact Gaussian law; a
+    Metropolis-adjusted sampler its acceptance rate at each level (`acceptance`, at the noise levels
+    `mh_sigma`), also written to the log (stderr)."""
     dev = resolve_device(device)
     model = load_model(model_path, dev)
     gen = torch.Generator().manual_seed(derive_seed(seed, "sample", point, member))
@@ -54,7 +56,13 @@ def sample_member(point: str, member: int, settings: Sampling, seed: int, model_
     meta = provenance(dict(point=point, member=member, sampling=settings.params(), device=str(dev),
                            **({"budget": budget} if budget else {})), seed, code)
     z, *refs = _complex(model, result)
-    save_samples(samples_path, z, meta, **(dict(z_ref=refs[0], ref_mean=refs[1], ref_cov=refs[2]) if refs else {}))
+    arrays = dict(z_ref=refs[0], ref_mean=refs[1], ref_cov=refs[2]) if refs else {}
+    if result.acceptance is not None:
+        sigmas = mh_sigmas(model.sde, settings.mh_t_end, settings.mh_t, settings.mh_levels).numpy()
+        arrays.update(acceptance=result.acceptance.double().numpy(), mh_sigma=sigmas)
+        print("Metropolis acceptance per level: " + ", ".join(f"sigma {s:.3g}: {a:.3f}" for s, a in
+                                                             zip(sigmas, arrays["acceptance"])), file=sys.stderr)
+    save_samples(samples_path, z, meta, **arrays)
 
 
 def _complex(model: ScoreNet, draw: Draw) -> tuple[np.ndarray, ...]:

@@ -1,16 +1,17 @@
 rule moments:
-    """<z^n>, n = 1..8, and cumulants kappa_2..kappa_8: exact, CL (autocorrelation-aware errors), DM
-    (ensemble random effects over the members' deviations from their own training data, plus that
-    data's CL error)."""
+    """<z^n>, n = 1..8, and cumulants kappa_2..kappa_8: exact, CL (autocorrelation-aware errors), each
+    DM estimator (ensemble random effects over the members' deviations from their own training data,
+    plus that data's CL error)."""
     input:
         cl=rules.langevin.output.samples,
-        dm=rules.pool.output[0],
+        dm=lambda w: [expand(rules.pool.output[0], point=w.point, est=e.directory)[0] for e in point_estimators(w.point)],
     output:
         moments="results/{point}/moments.csv",
         errors="results/{point}/moment_errors.csv",
     params:
         physics=lambda w: physics(w.point),
         training=lambda w: settings(w.point, "training"),
+        estimators=lambda w: [e.name for e in point_estimators(w.point)],
         code=code("moments"),
     threads: 1
     resources:
@@ -24,12 +25,12 @@ rule moments:
 
 
 rule quality:
-    """Distribution-level check: DM vs held-out CL samples against the CL-CL floor."""
+    """Distribution-level check of a DM estimator: DM vs held-out CL samples against the CL-CL floor."""
     input:
         cl=rules.langevin.output.samples,
         dm=rules.pool.output[0],
     output:
-        "results/{point}/dm_quality.json",
+        "results/{point}/{est}dm_quality.json",
     params:
         physics=lambda w: physics(w.point),
         training=lambda w: settings(w.point, "training"),
@@ -39,9 +40,9 @@ rule quality:
     resources:
         mem_mb=mem_mb("quality"),
     log:
-        "results/logs/{point}/quality.log",
+        "results/logs/{point}/{est}quality.log",
     benchmark:
-        "results/benchmarks/{point}/quality.tsv"
+        "results/benchmarks/{point}/{est}quality.tsv"
     script:
         "../../scripts/quality.py"
 

@@ -1,9 +1,12 @@
+import dataclasses
 import re
 import sys
 
 from cldm import CldmError
 from cldm.codehash import code_hash
 from cldm.config import load_study
+from cldm.dm.kinds import KINDS, directories, estimators, kind_directory
+from cldm.dm.samplers import MH_SAMPLER, SAMPLERS
 from cldm.resources import mem_mb as estimated_mem_mb
 
 try:
@@ -29,11 +32,53 @@ def physics(point):
     return EVERY_POINT[point].physics
 
 
-def settings(point, stage):
+def settings(point, stage, kind=None):
     """A stage's settings for one point, every key resolved (defaults, the global section, the
-    point's section): what a job depends on."""
+    point's section): what a job depends on (training: of the models of `kind`, a directory of
+    MODEL_DIRS, or of any kind)."""
     s = EVERY_POINT[point].stage(stage)
+    if stage == "training":
+        return s.params(KIND_OF[kind] if kind is not None else None)
     return s.params() if stage == "sampling" else s.as_dict()
+
+
+MODEL_DIRS, SAMPLE_DIRS = directories()  # the values of the wildcards kind and est, one per kind / estimator
+KIND_OF = {kind_directory(k): k for k in KINDS}
+
+
+def kinds(point):
+    """The directories of the kinds of model a point trains (training.kind): '' for the default kind,
+    'energy/', ...: results/{point}/{kind}model/member{k}.pt."""
+    return [kind_directory(k) for k in STUDY.points[point].training.kind]
+
+
+def point_estimators(point):
+    """The point's DM estimators (cldm.dm.kinds.estimators): each kind with the point's sampler, and
+    each kind with an energy also Metropolis-adjusted."""
+    p = STUDY.points[point]
+    return estimators(p.training.kind, SAMPLERS[p.sampling.sampler].energy)
+
+
+def estimator(point, est):
+    """The estimator whose samples live in results/{point}/{est}."""
+    return next(e for e in point_estimators(point) if e.directory == est)
+
+
+def sampling_settings(point, est):
+    """What a sample job of an estimator depends on: the point's sampling settings, with the
+    Metropolis-adjusted sampler for a Metropolis-adjusted estimator."""
+    s = STUDY.points[point].sampling
+    return (dataclasses.replace(s, sampler=MH_SAMPLER) if estimator(point, est).metropolis else s).params()
+
+
+def per_kind(pattern, **wildcards):
+    """`pattern` for every point and each of its kinds."""
+    return [f for p in POINTS for f in expand(pattern, point=p, kind=kinds(p), **wildcards)]
+
+
+def per_estimator(pattern):
+    """`pattern` for every point and each of its DM estimators."""
+    return [f for p in POINTS for f in expand(pattern, point=p, est=[e.directory for e in point_estimators(p)])]
 
 
 def mem_mb(rule):
@@ -53,10 +98,20 @@ def members(point):
 FIELDS = {"flows": 41, "density": 100}  # figures of the learned score of member 0: grid cells per axis
 
 
-def figure(name):
-    """A point's figure as PDF and, for the report, PNG with its caption workflow/report/NAME.rst."""
+def figure(name, wildcard=None):
+    """A point's figure as PDF and, for the report, PNG with its caption workflow/report/NAME.rst;
+    `wildcard` (kind or est): one figure of each kind or estimator, under its directory."""
+    where = f"results/{{point}}/{{{wildcard}}}figures" if wildcard else "results/{point}/figures"
     return dict(
-        pdf=f"results/{{point}}/figures/{name}.pdf",
-        png=report(f"results/{{point}}/figures/{name}.png", caption=f"../report/{name}.rst", category="{point}",
-                   labels={"point": "{point}", "figure": name}),
+        pdf=f"{where}/{name}.pdf",
+        png=report(f"{where}/{name}.png", caption=f"../report/{name}.rst", category="{point}",
+                   labels=lambda w: {"point": w.point, "model": model_label(w), "figure": name}),
     )
+
+
+def model_label(w):
+    """The report's label of the models a figure shows: a kind (with '+ MH'), or all of them."""
+    if "est" in w.keys():
+        e = estimator(w.point, w.est)
+        return e.kind + (" + MH" if e.metropolis else "")
+    return KIND_OF[w.kind] if "kind" in w.keys() else "all"

@@ -1,14 +1,16 @@
 rule sample:
-    """Samples of one ensemble member from the reverse-time solver of the config; as many as its
-    error budget asks (the CL error of its training chains) unless sampling.samples is set."""
+    """Samples of one ensemble member of one DM estimator: its kind's model with the reverse-time
+    solver of the config, or the Metropolis-adjusted sampler (results/{point}/{kind}-mh/); as many as
+    its error budget asks (the CL error of its training chains) unless sampling.samples is set."""
     input:
-        model=rules.train.output.model,
+        model=lambda w: expand(rules.train.output.model, point=w.point, kind=kind_directory(estimator(w.point, w.est).kind),
+                               k=w.k)[0],
         cl=rules.langevin.output.samples,
     output:
-        "results/{point}/samples/member{k}.npz",
+        "results/{point}/{est}samples/member{k}.npz",
     params:
-        settings=lambda w: settings(w.point, "sampling"),
-        training=lambda w: settings(w.point, "training"),
+        settings=lambda w: sampling_settings(w.point, w.est),
+        training=lambda w: settings(w.point, "training", kind_directory(estimator(w.point, w.est).kind)),
         seed=lambda w: seed(w.point),
         device=STUDY.device,
         code=code("sample"),
@@ -17,27 +19,27 @@ rule sample:
         runtime=60,
         mem_mb=mem_mb("sample"),
     log:
-        "results/logs/{point}/sample_member{k}.log",
+        "results/logs/{point}/{est}sample_member{k}.log",
     benchmark:
-        "results/benchmarks/{point}/sample_member{k}.tsv"
+        "results/benchmarks/{point}/{est}sample_member{k}.tsv"
     script:
         "../../scripts/sample.py"
 
 
 rule pool:
-    """All members' samples of a point in one archive, with the member of each sample."""
+    """All members' samples of a point's DM estimator in one archive, with the member of each sample."""
     input:
-        samples=lambda w: expand(rules.sample.output[0], point=w.point, k=members(w.point)),
+        samples=lambda w: expand(rules.sample.output[0], point=w.point, est=w.est, k=members(w.point)),
     output:
-        "results/{point}/dm.npz",
+        "results/{point}/{est}dm.npz",
     params:
         code=code("pool"),
     threads: 1
     resources:
         mem_mb=mem_mb("pool"),
     log:
-        "results/logs/{point}/pool.log",
+        "results/logs/{point}/{est}pool.log",
     benchmark:
-        "results/benchmarks/{point}/pool.tsv"
+        "results/benchmarks/{point}/{est}pool.tsv"
     script:
         "../../scripts/pool.py"
