@@ -17,6 +17,9 @@ class Training(Stage):
     alpha: float = knob(25.0, "VE SDE dx = alpha^t dw", exclusiveMinimum=1)
     hidden: tuple[int, ...] = knob((64, 64, 64), "widths of the MLP's hidden layers", minItems=1,
                                    items={"minimum": 1})
+    channels: tuple[int, ...] = knob((32, 32, 32), "chain points (field network): channels of the periodic "
+                                     "convolutions' hidden layers", minItems=1, items={"minimum": 1})
+    kernel: int = knob(3, "chain points (field network): sites each convolution sees (odd)", minimum=1)
     embed_dim: int = knob(128, "Gaussian-Fourier time embedding dimension", minimum=2, multipleOf=2)
     embed_scale: float = knob(1.0, "scale of the embedding's frequencies (of ln(sigma)/4)", exclusiveMinimum=0)
     p_mean: float = knob(-1.2, "training noise levels: ln sigma ~ N(p_mean, p_std^2) (EDM's)")
@@ -36,6 +39,9 @@ class Training(Stage):
     max_loss: float = knob(1000.0, "stop as diverged above this loss", exclusiveMinimum=0)
 
     def errors(self) -> list[tuple[str, str]]:
+        problems = []
         if self.batch_size % self.levels:
-            return [("batch_size", f"{self.batch_size} is not a multiple of levels = {self.levels}")]
-        return []
+            problems.append(("batch_size", f"{self.batch_size} is not a multiple of levels = {self.levels}"))
+        if self.kernel % 2 == 0:
+            problems.append(("kernel", f"{self.kernel} is even: a convolution centred on its site sees an odd number"))
+        return problems
