@@ -37,18 +37,27 @@ localrules:
     figure_loss,
     figure_distributions,
     figure_field,
+    figure_correlator,
     observables,
+    transfer,
+    chain_tables,
 
 
+# one-variable points: moments, their figures and table; chain points (fields): observables, G(r),
+# the size transfer where configured, and their table; both: CL, DM samples, quality, P(x, y), loss
 rule all:
     input:
         expand(rules.langevin.output, point=POINTS),
         expand(rules.pool.output, point=POINTS),
-        expand(rules.moments.output, point=POINTS),
         expand(rules.quality.output, point=POINTS),
-        expand(rules.figure_moments.output, point=POINTS),
         expand(rules.figure_loss.output, point=POINTS),
         expand(rules.figure_distributions.output, point=POINTS),
-        expand(rules.figure_field.output, point=POINTS, field=FIELDS),
-        rules.tables.output,
+        expand(rules.moments.output, point=VARIABLE_POINTS),
+        expand(rules.figure_moments.output, point=VARIABLE_POINTS),
+        expand(rules.figure_field.output, point=VARIABLE_POINTS, field=FIELDS),
+        rules.tables.output if VARIABLE_POINTS else [],
+        expand(rules.observables.output, point=FIELD_POINTS),
+        expand(rules.figure_correlator.output, point=FIELD_POINTS),
+        expand(rules.transfer.output, point=[p for p in FIELD_POINTS if transfer_sites(p)]),
+        rules.chain_tables.output if FIELD_POINTS else [],
     default_target: True

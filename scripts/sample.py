@@ -7,7 +7,8 @@ from cldm.stages.sampling import sample_member
 
 def main(sm):
     sample_member(sm.wildcards.point, int(sm.wildcards.k), Sampling.from_dict(sm.params.settings), sm.params.seed,
-                  sm.input.model, sm.output[0], sm.params.code, sm.params.device, progress=True)
+                  sm.input.model, sm.output[0], sm.params.code, sm.params.device, progress=True,
+                  sites=getattr(sm.params, "sites", None))
 
 
 job.run(snakemake, "sample", main)  # noqa: F821

@@ -25,7 +25,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from cldm.analysis.stats import mean_error
+from cldm.analysis.stats import iid_mean_error, mean_error, random_effects
 from cldm.physics.chain_exact import ChainExact, chain_exact
 
 COLUMNS = ["observable", "n", "estimator", "re", "re_err", "im", "im_err"]
@@ -55,13 +55,70 @@ def sample_rows(phi: np.ndarray, estimator: str, estimate: Estimate = mean_error
     """Rows of `estimator` from samples phi (..., L). `estimate(series) -> (mean, err, tau)` gives a
     real series' mean and error: the Gamma method for Markov chains of shape (chains, samples)
     (the default), or an i.i.d. estimate for independent samples."""
-    blocks = [observable_series(phi[i : i + CHUNK]) for i in range(0, len(phi), CHUNK)]  # bounded temporaries
-    series = {key: np.concatenate([b[key] for b in blocks]) for key in blocks[0]}
+    series = _series(phi)
     rows = [_row(key, estimator, s, estimate) for key, s in series.items()]
     m2 = complex(series[("M", 2)].mean())
     rows.append(_row(("kappa_M", 4), estimator, series[("M", 4)] - 6 * m2 * series[("M", 2)], estimate,
                      value=complex(series[("M", 4)].mean()) - 3 * m2**2))
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _series(phi: np.ndarray) -> dict[Key, np.ndarray]:
+    """observable_series of phi, built CHUNK leading rows at a time (bounded temporaries)."""
+    blocks = [observable_series(phi[i : i + CHUNK]) for i in range(0, len(phi), CHUNK)]
+    return {key: np.concatenate([b[key] for b in blocks]) for key in blocks[0]}
+
+
+def sample_means(phi: np.ndarray) -> dict[Key, complex]:
+    """The sample value of every row (kappa_M = <M^4> - 3 <M^2>^2 from the sample moments), without
+    errors: e.g. the values of the CL data one ensemble member learned from."""
+    sums = {}
+    for i in range(0, len(phi), CHUNK):
+        for key, s in observable_series(phi[i : i + CHUNK]).items():
+            sums[key] = sums.get(key, 0) + complex(s.sum())
+    n = np.prod(phi.shape[:-1])
+    means = {key: v / n for key, v in sums.items()}
+    return means | {("kappa_M", 4): means[("M", 4)] - 3 * means[("M", 2)] ** 2}
+
+
+def pooled_rows(members: list[pd.DataFrame], estimator: str, data: list[dict[Key, complex]] | None = None,
+                data_errors: pd.DataFrame | None = None, scale: np.ndarray | None = None) -> pd.DataFrame:
+    """One row per key pooling the members' rows (each from `sample_rows`) by random effects
+    (`cldm.analysis.stats.random_effects`, as the DM moments of one variable): over the members'
+    deviations from the values `data[k]` of the data member k learned from, whose errors are the
+    rows `data_errors` (the CL rows of all chains) times scale[k] (sqrt(chains / chains of member
+    k)); without data, over the members' values."""
+    keyed = [m.set_index(["observable", "n"]) for m in members]
+    errs = None if data_errors is None else data_errors.set_index(["observable", "n"])
+    rows = []
+    for key in keyed[0].index:
+        row = dict(observable=key[0], n=key[1], estimator=estimator)
+        for part in ("re", "im"):
+            values = [m.loc[key, part] for m in keyed]
+            errors = [m.loc[key, f"{part}_err"] for m in keyed]
+            if data is None:
+                pooled = random_effects(values, errors)
+            else:
+                d = [getattr(v[key], "real" if part == "re" else "imag") for v in data]
+                pooled = random_effects(values, errors, d, errs.loc[key, f"{part}_err"] * np.asarray(scale))
+            row.update({part: pooled["mean"], f"{part}_err": pooled["err"]})
+        rows.append(row)
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def dm_rows(phi_dm: np.ndarray, member: np.ndarray, phi_cl: np.ndarray | None = None,
+            shares: list[np.ndarray] | None = None, cl_rows: pd.DataFrame | None = None) -> pd.DataFrame:
+    """DM rows of an ensemble's samples phi_dm (N, L), `member` the model of each sample: i.i.d.
+    errors per member, pooled by random effects over the members' deviations from their own CL data
+    (member k learned from the chains shares[k] of phi_cl, whose CL errors are cl_rows' scaled by
+    sqrt(chains / |shares[k]|): the chains are independent); without CL data (another L than the
+    data's), over the members' values."""
+    members = [sample_rows(phi_dm[member == k], "DM", iid_mean_error) for k in np.unique(member)]
+    if phi_cl is None:
+        return pooled_rows(members, "DM")
+    data = [sample_means(phi_cl[s]) for s in shares]
+    scale = np.sqrt(len(phi_cl) / np.array([len(s) for s in shares]))
+    return pooled_rows(members, "DM", data, cl_rows, scale)
 
 
 def _row(key: Key, estimator: str, series: np.ndarray, estimate: Estimate, value: complex | None = None) -> dict:
@@ -85,10 +142,16 @@ def exact_rows(exact: ChainExact) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def observables_table(physics: dict, phi_cl: np.ndarray) -> pd.DataFrame:
-    """Exact and CL rows of a chain point; phi_cl has shape (chains, samples, L)."""
+def observables_table(physics: dict, phi_cl: np.ndarray, phi_dm: np.ndarray | None = None,
+                      member: np.ndarray | None = None, shares: list[np.ndarray] | None = None) -> pd.DataFrame:
+    """Exact and CL rows of a chain point, phi_cl of shape (chains, samples, L); and DM rows
+    (`dm_rows`) where DM samples phi_dm (N, L) of the members `member`, trained on the chains
+    `shares`, are given."""
     exact = chain_exact(physics["A"], physics["B"], physics["lam"], physics["L"])
-    return pd.concat([exact_rows(exact), sample_rows(phi_cl, "CL")], ignore_index=True)
+    parts = [exact_rows(exact), sample_rows(phi_cl, "CL")]
+    if phi_dm is not None:
+        parts.append(dm_rows(phi_dm, member, phi_cl, shares, parts[1]))
+    return pd.concat(parts, ignore_index=True)
 
 
 def observable_pulls(table: pd.DataFrame, estimator: str) -> pd.DataFrame:

@@ -98,8 +98,11 @@ def strip_bounds(A: float, B: float, lam: float) -> tuple[float, float] | None:
 
 
 def point_strip(physics: dict) -> tuple[float, float] | None:
-    """(y-, y+) of a config point's strip: a quartic point with B^2 < 3A^2; None otherwise."""
-    return strip_bounds(physics["A"], physics["B"], physics["lam"]) if physics["model"] == "quartic" else None
+    """(y-, y+) of a config point's strip: a quartic point with B^2 < 3A^2, or a chain with lam > 0,
+    A > 0 and B^2 < 3A^2 (the one-site strip bounds every site of a chain: docs/chain.md); None otherwise."""
+    if physics["model"] == "chain" and physics["lam"] > 0 and physics["A"] > 0 or physics["model"] == "quartic":
+        return strip_bounds(physics["A"], physics["B"], physics["lam"])
+    return None
 
 
 def strip_edge(physics: dict) -> float | None:

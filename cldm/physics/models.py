@@ -77,6 +77,11 @@ def point_sites(physics: dict) -> int:
     return MODELS[physics["model"]].sites(physics)
 
 
+def is_field(physics: dict) -> bool:
+    """Whether a point's samples are fields (a lattice model: a chain), not one complex variable."""
+    return MODELS[physics["model"]].sites_key is not None
+
+
 def physics_keys() -> tuple[str, ...]:
     """Every parameter name of any model, in first-seen order."""
     return tuple(dict.fromkeys(k for m in MODELS.values() for k in m.params))

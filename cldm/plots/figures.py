@@ -34,9 +34,10 @@ def save(fig: plt.Figure, paths: list[str]) -> None:
     plt.close(fig)
 
 
-def moments_figure(moments: pd.DataFrame, title: str) -> plt.Figure:
+def moments_figure(moments: pd.DataFrame, title: str, quantity: str = "<z^n>", variable: str = "n") -> plt.Figure:
     """Re and Im <z^n> against n for exact, CL and DM (top), and CL and DM minus exact with their
-    error bars (bottom), where the deviations are visible."""
+    error bars (bottom), where the deviations are visible; rows `n,estimator,re,re_err,im,im_err`
+    of another quantity (e.g. G(r) of a chain, n = r) with its name and variable."""
     exact = moments[moments.estimator == "exact"].set_index("n")
     with plt.rc_context(STYLE):
         fig, axes = plt.subplots(2, 2, sharex=True, figsize=(7.2, 5.6), height_ratios=(3, 2))
@@ -49,10 +50,10 @@ def moments_figure(moments: pd.DataFrame, title: str) -> plt.Figure:
                     axes[1, col].errorbar(t.n + 0.12 * (i - 1), t[part].values - exact.loc[t.n, part].values,
                                           yerr=t[f"{part}_err"], fmt="o", ms=4, capsize=2, color=COLORS[est])
             name = "Re" if part == "re" else "Im"
-            axes[0, col].set_title(f"{name} <z^n>")
+            axes[0, col].set_title(f"{name} {quantity}")
             axes[1, col].axhline(0, color=COLORS["exact"], lw=0.8)
-            axes[1, col].set_ylabel(f"{name} <z^n> - exact")
-            axes[1, col].set_xlabel("n")
+            axes[1, col].set_ylabel(f"{name} {quantity} - exact")
+            axes[1, col].set_xlabel(variable)
         axes[0, 0].legend()
         fig.suptitle(title)
         fig.tight_layout()
@@ -81,6 +82,8 @@ def point_title(point: str, physics: dict) -> str:
     sigma = f"σ = {physics['A']:g} {'-' if physics['B'] < 0 else '+'} {abs(physics['B']):g}i"
     if physics["model"] == "quartic":
         return f"{point}: S = σz²/2 + λz⁴/4, {sigma}, λ = {physics['lam']:g}"
+    if physics["model"] == "chain":
+        return f"{point}: chain of L = {physics['L']} sites, {sigma}, λ = {physics['lam']:g}"
     return f"{point}: S = σz²/2, {sigma}"
 
 

@@ -25,6 +25,9 @@ class Sampling(Stage):
     sigma_min: float = knob(2e-3, "heun: the smallest noise level before the last step to 0", exclusiveMinimum=0)
     rho: float = knob(7.0, "heun: EDM's noise-level grid exponent", exclusiveMinimum=0)
     churn: float = knob(0.0, "heun: stochasticity S_churn (0: the probability-flow ODE)", minimum=0)
+    transfer_sites: int | None = knob(None, "chain points: also sample every member at this many sites (the size "
+                                            "transfer: results/{point}/transfer.csv against exact); null: not",
+                                      minimum=1)
 
     def options(self) -> dict:
         """The keyword options of the chosen sampler (the registry's list)."""

@@ -25,3 +25,10 @@ def distributions(point: str, physics: dict, cl_path: str, dm_path: str, paths: 
     cl, dm = (subsample(load_samples(f)["z"], MAX_SAMPLES) for f in (cl_path, dm_path))
     xe, ye, x, y, y_minus = sample_grid(cl, physics, BINS)
     save(distributions_figure(cl, dm, xe, ye, point_title(point, physics), exact_density(physics, x, y), y_minus), paths)
+
+
+def correlator(point: str, physics: dict, observables_path: str, paths: list[str]) -> None:
+    """G(r), r = 0..L/2, of a chain point: exact, CL and DM with errors, and their deviations."""
+    table = read_csv(observables_path)
+    save(moments_figure(table[table.observable == "G"], f"{point_title(point, physics)}: two-point function", "G(r)", "r"),
+         paths)

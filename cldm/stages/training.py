@@ -21,14 +21,18 @@ def train_member(point: str, member: int, settings: Training, seed: int, cl_path
                  progress: bool = False) -> Trained:
     """Member k trains on chains k, k + K, ... (less its validation chains) from the stream
     (seed, 'train', point, k); a checkpoint at `resume_path` made for the same provenance (settings,
-    CL data, code) is resumed from."""
+    CL data, code) is resumed from. A field's chains (a chain point: shape (chains, samples, L))
+    train the translation-equivariant "field" family on rows of the L sites' (x, y); one variable
+    the "score" MLP on rows (x, y)."""
     z, data = load_chains(cl_path)
+    family, width = ("field", 2 * z.shape[2]) if z.ndim == 3 else ("score", 2)
     train_idx, val_idx = member_chains(len(z), settings.ensemble, member, settings.val_fraction)
     meta = provenance(dict(point=point, member=member, training=settings.as_dict(), cl=data["provenance"]["params"]),
                       seed, code)
     fingerprint = hashlib.sha256(json.dumps(meta, sort_keys=True).encode()).hexdigest()
-    result = train(to_xy(z[train_idx]), to_xy(z[val_idx]), settings, derive_seed(seed, "train", point, member),
-                   resume_path, fingerprint, progress=progress, device=device)
-    save_model(result.model, settings, model_path, meta)
+    result = train(to_xy(z[train_idx]).reshape(-1, width), to_xy(z[val_idx]).reshape(-1, width), settings,
+                   derive_seed(seed, "train", point, member), resume_path, fingerprint, progress=progress, device=device,
+                   family=family)
+    save_model(result.model, settings, model_path, meta, family)
     write_csv(loss_path, pd.DataFrame(result.log), meta)
     return result

@@ -2,9 +2,12 @@ import re
 
 from cldm.codehash import code_hash
 from cldm.config import load_study
+from cldm.physics.models import is_field
 
 STUDY = load_study(config)  # validated before any job: an error names the key
 POINTS = list(STUDY.points)
+FIELD_POINTS = [p for p in POINTS if is_field(STUDY.points[p].physics)]  # chain points: observables, not moments
+VARIABLE_POINTS = [p for p in POINTS if p not in FIELD_POINTS]  # one complex variable
 
 
 def code(script):
@@ -30,6 +33,11 @@ def settings(point, stage):
 
 def seed(point):
     return STUDY.points[point].seed
+
+
+def transfer_sites(point):
+    """The chain length at which a chain point's models are also sampled (sampling.transfer_sites), or None."""
+    return STUDY.points[point].sampling.transfer_sites
 
 
 def members(point):

@@ -21,6 +21,31 @@ rule sample:
         "../../scripts/sample.py"
 
 
+rule sample_transfer:
+    """Samples of one ensemble member of a chain point at sampling.transfer_sites sites (the size
+    transfer: the network is translation-equivariant)."""
+    input:
+        model=rules.train.output.model,
+    output:
+        "results/{point}/transfer/member{k}.npz",
+    params:
+        settings=lambda w: settings(w.point, "sampling"),
+        sites=lambda w: transfer_sites(w.point),
+        seed=lambda w: seed(w.point),
+        device=STUDY.device,
+        code=code("sample"),
+    threads: STUDY.threads.sample
+    resources:
+        runtime=60,
+        mem_mb=4000,
+    log:
+        "results/logs/{point}/sample_transfer_member{k}.log",
+    benchmark:
+        "results/benchmarks/{point}/sample_transfer_member{k}.tsv"
+    script:
+        "../../scripts/sample.py"
+
+
 rule pool:
     """All members' samples of a point in one archive, with the member of each sample."""
     input:
