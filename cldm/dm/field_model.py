@@ -10,8 +10,11 @@ makes C(r) = C(-r) symmetric and c(k) real). The whitening u = W (v - m), m the 
 the circulant map with c(k)^(-1/2) per mode: it makes the data's covariance the identity (the
 one-variable model's full whitening, for fields), so a Gaussian field is learned exactly by the
 preconditioning below, and the network learns only what is not Gaussian. It is stored as the
-kernel C(r), which also defines it at another L' (`resize_kernel`: C(r) on |r| <= L/2, zero
-beyond), where the same network is applied.
+kernel C(r). At another length L' (where the same network applies) it is defined by the precision
+kernel P(r), the inverse circulant (c(k)^-1 per mode), on |r| <= L/2 and zero beyond
+(`resize_kernel`): P is short-ranged (the Gaussian chain's vanishes beyond |r| = 3, so there the
+resized whitening is exact for L, L' >= 7), while C(r) decays slowly in the modes of small
+variance (resizing C itself misses the Gaussian chain's smallest mode variance at L' = 16 tenfold).
 
 Network. s_theta(u, t) = -u / (1 + s^2) + F(u / sqrt(1 + s^2), e(t)) / (s sqrt(1 + s^2)), s = sigma(t)
 (EDM preconditioning with sigma_data = 1, as `cldm.dm.model.ScoreNet`), F a stack of periodic
@@ -67,12 +70,28 @@ def mode_covariances(c: np.ndarray) -> np.ndarray:
     return np.einsum("kr,rab->kab", np.cos(np.outer(k, np.arange(L))), c)
 
 
+def mode_kernel(blocks: np.ndarray) -> np.ndarray:
+    """The kernel K(r) = (1/L) sum_k blocks[k] cos(k r) (L, 2, 2) of the circulant map whose mode k
+    acts by blocks[k] (L, 2, 2, real symmetric, blocks[k] = blocks[-k]): the inverse of mode_covariances."""
+    L = len(blocks)
+    k = 2 * np.pi * np.arange(L) / L
+    return np.einsum("rk,kab->rab", np.cos(np.outer(np.arange(L), k)), blocks) / L
+
+
+def resized_modes(c: np.ndarray, sites: int) -> np.ndarray:
+    """The mode covariances (sites, 2, 2) at `sites` sites of fields whose covariance kernel at L
+    sites is c: c itself at sites = L, else from the precision kernel resized (module docstring)."""
+    modes = mode_covariances(c)
+    if sites == len(c):
+        return modes
+    return np.linalg.inv(mode_covariances(resize_kernel(mode_kernel(np.linalg.inv(modes)), sites)))
+
+
 def circulant(blocks: np.ndarray) -> np.ndarray:
     """The (2L, 2L) matrix in the row layout (x_0, y_0, x_1, y_1, ...) of the circulant map whose
     mode k acts by blocks[k] (L, 2, 2, real symmetric, blocks[k] = blocks[-k])."""
     L = len(blocks)
-    k = 2 * np.pi * np.arange(L) / L
-    kernel = np.einsum("rk,kab->rab", np.cos(np.outer(np.arange(L), k)), blocks) / L  # (r, 2, 2)
+    kernel = mode_kernel(blocks)
     r = np.subtract.outer(np.arange(L), np.arange(L)) % L  # block (x, x') is kernel(x - x')
     return kernel[r].transpose(0, 2, 1, 3).reshape(2 * L, 2 * L)
 
@@ -143,10 +162,10 @@ class FieldScoreNet(nn.Module):
 
     def whitening(self, sites: int) -> tuple[torch.Tensor, torch.Tensor, np.ndarray]:
         """(W, W^-1, C) at `sites` sites, (2 sites, 2 sites) in the row layout: W = c(k)^(-1/2) per
-        mode of the kernel resized to `sites`, and C the covariance of the fields it whitens.
-        Raises CldmError where a mode of the resized kernel is not positive definite."""
+        mode (`resized_modes`), and C the covariance of the fields it whitens. Raises CldmError
+        where a resized mode is not positive definite."""
         if sites not in self._whitening:
-            modes = mode_covariances(resize_kernel(self.kernel.cpu().numpy(), sites))
+            modes = resized_modes(self.kernel.cpu().numpy(), sites)
             smallest = np.linalg.eigvalsh(modes).min()
             if smallest <= 0:
                 raise CldmError(f"the whitening of a chain of {self.sites} sites does not extend to {sites} sites "
