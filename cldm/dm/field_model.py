@@ -19,7 +19,7 @@ variance (resizing C itself misses the Gaussian chain's smallest mode variance a
 Network. s_theta(u, t) = -u / (1 + s^2) + F(u / sqrt(1 + s^2), e(t)) / (s sqrt(1 + s^2)), s = sigma(t)
 (EDM preconditioning with sigma_data = 1, as `cldm.dm.model.ScoreNet`), F a stack of periodic
 convolutions over the sites: each layer h_x <- act(sum_{d=-p..p} W_d h_{x+d} + b + E e(t)), p =
-kernel // 2, then an output convolution to the 2 channels (x, y). e(t) is the Gaussian-Fourier
+kernel // 2, act = SiLU, then an output convolution to the 2 channels (x, y). e(t) is the Gaussian-Fourier
 embedding of ln(s)/4, projected to a bias of every layer. The output layer starts at zero, so the
 untrained model is the exact score of Gaussian fields with the data's mean and covariance, and
 training learns what is not Gaussian. Every layer commutes with translations,
@@ -137,7 +137,7 @@ class FieldScoreNet(nn.Module):
         self.out = nn.Linear(kernel_size * self.channels[-1], 2)
         nn.init.zeros_(self.out.weight)  # untrained: the exact score of Gaussian fields with the data's covariance
         nn.init.zeros_(self.out.bias)
-        self.act = nn.LeakyReLU(0.2)
+        self.act = nn.SiLU()  # smooth: with LeakyReLU the same training left <phi^2> 3% low, with SiLU 1%
         self._whitening: dict[int, tuple[torch.Tensor, torch.Tensor, np.ndarray]] = {}
 
     def _load_from_state_dict(self, *args, **kwargs):

@@ -14,8 +14,9 @@ def point_observables(point: str, physics: dict, cl_path: str, out_path: str, co
                       dm_path: str | None = None, training: Training | None = None) -> None:
     """<phi^n>, G(r), chi, <M^n> and kappa_4 of M of a chain point: exact, CL (Gamma-method errors)
     and, with `dm_path` (the pooled DM samples) and the `training` settings that split the chains
-    among the members, DM (i.i.d. errors per member, pooled by random effects over the members'
-    deviations from their own chains); in the layout of cldm.analysis.observables
+    among the members, DM (i.i.d. errors per member, controlled by the samplers' reference samples
+    where the archive has them, pooled by random effects over the members' deviations from their
+    own chains); in the layout of cldm.analysis.observables
     (`observable,n,estimator,re,re_err,im,im_err`)."""
     phi, _ = load_chains(cl_path)
     if phi.ndim != 3:
@@ -24,5 +25,6 @@ def point_observables(point: str, physics: dict, cl_path: str, out_path: str, co
     if dm_path is not None:
         phi_dm, data = load_fields(dm_path)
         shares = [member_chains(len(phi), training.ensemble, k, training.val_fraction)[0] for k in range(training.ensemble)]
-        dm = dict(phi_dm=phi_dm, member=data["member"], shares=shares)
+        refs = (data["z_ref"].reshape(phi_dm.shape), data["ref_mean"], data["ref_cov"]) if "z_ref" in data else None
+        dm = dict(phi_dm=phi_dm, member=data["member"], shares=shares, refs=refs)
     write_csv(out_path, observables_table(physics, phi, **dm), provenance(dict(point=point, physics=physics), code=code))

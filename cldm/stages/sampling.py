@@ -21,9 +21,8 @@ def sample_member(point: str, member: int, settings: Sampling, seed: int, model_
     their exact Gaussian law.
 
     A field model (a chain point) draws fields of its training L, or of `sites` sites (the size
-    transfer, from the stream (seed, 'sample', point, k, sites)); the archive holds z of shape
-    (samples, sites) flattened and the entry `sites`, and no reference samples (the chain
-    observables take i.i.d. errors: docs/chain.md)."""
+    transfer, from the stream (seed, 'sample', point, k, sites)); the archive holds z (and z_ref)
+    of shape (samples, sites) flattened, and the entry `sites`."""
     dev = resolve_device(device)
     model = load_model(model_path, dev)
     field = isinstance(model, FieldScoreNet)
@@ -34,12 +33,12 @@ def sample_member(point: str, member: int, settings: Sampling, seed: int, model_
     model = model.cpu()
     params = dict(point=point, member=member, sampling=settings.params(), device=str(dev), **({"sites": sites} if sites else {}))
     meta = provenance(params, seed, code)
-    if field:
-        xy = model.destandardize(draw.x).double().numpy()
-        save_samples(samples_path, to_complex(xy.reshape(len(xy), -1, 2)), meta, sites=np.int64(width // 2))
-        return
-    refs = {}
+    def values(u):  # complex values (samples, sites) of rows u, or (samples,) for one variable
+        xy = model.destandardize(u).double().numpy()
+        return to_complex(xy.reshape(len(xy), -1, 2) if field else xy)
+
+    refs = dict(sites=np.int64(width // 2)) if field else {}
     if draw.ref is not None:
-        ref_mean, ref_cov = model.gaussian_law(draw.ref_var)
-        refs = dict(z_ref=to_complex(model.destandardize(draw.ref).double().numpy()), ref_mean=ref_mean, ref_cov=ref_cov)
-    save_samples(samples_path, to_complex(model.destandardize(draw.x).double().numpy()), meta, **refs)
+        ref_mean, ref_cov = model.gaussian_law(draw.ref_var, width // 2) if field else model.gaussian_law(draw.ref_var)
+        refs |= dict(z_ref=values(draw.ref), ref_mean=ref_mean, ref_cov=ref_cov)
+    save_samples(samples_path, values(draw.x), meta, **refs)

@@ -14,11 +14,15 @@ from cldm.provenance import provenance
 def point_transfer(point: str, physics: dict, sites: int, sample_paths: list[str], out_path: str,
                    code: str | None = None) -> None:
     """The observables table at `sites` sites: exact there, and DM from every member's samples of
-    that length (i.i.d. errors per member, random effects over the members' values: there are no
+    that length (i.i.d. errors per member, controlled by their reference samples where present, random effects over the members' values: there are no
     CL data at this length to measure deviations from)."""
-    parts = [load_fields(p)[0] for p in sample_paths]
-    phi = np.concatenate(parts)
-    member = np.concatenate([np.full(len(p), k) for k, p in enumerate(parts)])
+    parts = [load_fields(p) for p in sample_paths]
+    phi = np.concatenate([p[0] for p in parts])
+    member = np.concatenate([np.full(len(p[0]), k) for k, p in enumerate(parts)])
+    refs = None
+    if all("z_ref" in data for _, data in parts):
+        refs = (np.concatenate([data["z_ref"] for _, data in parts]).reshape(phi.shape),
+                np.stack([data["ref_mean"] for _, data in parts]), np.stack([data["ref_cov"] for _, data in parts]))
     exact = chain_exact(physics["A"], physics["B"], physics["lam"], sites)
-    table = pd.concat([exact_rows(exact), dm_rows(phi, member)], ignore_index=True)
+    table = pd.concat([exact_rows(exact), dm_rows(phi, member, refs=refs)], ignore_index=True)
     write_csv(out_path, table, provenance(dict(point=point, physics=physics, sites=sites), code=code))
