@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 import torch
 
-from cldm.analysis.observables import COLUMNS, dm_rows, exact_rows, observable_keys, observable_pulls, sample_rows
+from cldm.analysis.observables import (COLUMNS, cv_sample_rows, dm_rows, exact_rows, exact_values, gaussian_values,
+                                      observable_keys, observable_pulls, sample_rows)
 from cldm.analysis.quality import covariance_kernel
 from cldm.analysis.stats import iid_mean_error
 from cldm.config import config_errors
@@ -212,6 +213,42 @@ def test_the_trained_model_at_16_sites_has_the_exact_covariance_of_16_sites(trai
     assert all(abs(v - e) < 4 * s for _, v, e, s in report), pull_report(report)
 
 
+def test_control_variates_of_a_trained_field_model(trained_gaussian_chain):
+    """ei's reference path (the same noise, the score of Gaussian fields with the model's whitening)
+    controls the DM rows: <phi^2> and G(1) within 4 errors of exact (with the training data's
+    error), at a third of the plain i.i.d. error or less."""
+    (model, _, _), data = trained_gaussian_chain
+    draw = generate(model, model.sde, 20_000, 16, "ei", 30, seed=6)
+    phi, ref = (fields(model.destandardize(u).double().numpy()) for u in (draw.x, draw.ref))
+    cv = cv_sample_rows(phi, ref, *model.gaussian_law(draw.ref_var), "DM").set_index(["observable", "n"])
+    plain = sample_rows(phi, "DM", iid_mean_error).set_index(["observable", "n"])
+    data_rows = sample_rows(fields(data), "data", iid_mean_error).set_index(["observable", "n"])
+    exact = exact_values(chain_exact(A, B, 0.0, 8))
+    report = []
+    for key in (("phi", 2), ("G", 1)):
+        for part in ("re", "im"):
+            report.append((f"{key} {part}", cv.loc[key, part], getattr(exact[key], "real" if part == "re" else "imag"),
+                           np.hypot(cv.loc[key, f"{part}_err"], data_rows.loc[key, f"{part}_err"])))
+            assert cv.loc[key, f"{part}_err"] < plain.loc[key, f"{part}_err"] / 3, (key, part)
+    assert all(abs(v - e) < 4 * s for _, v, e, s in report), pull_report(report)
+
+
+def test_gaussian_values_are_the_exact_rows_of_gaussian_fields():
+    """With the Gaussian chain's CL covariance they are its exact observables (CL is exact there);
+    with a mean, the sample values of Gaussian fields within 4 errors."""
+    ex = exact_values(chain_exact(A, B, 0.0, 8))
+    g = gaussian_values(np.zeros(16), row_covariance(8))
+    assert max(abs(g[k] - ex[k]) for k in ex) < 1e-12
+    mean = np.random.default_rng(8).normal(size=16) * 0.3
+    x = np.random.default_rng(9).multivariate_normal(mean, row_covariance(8), size=200_000)
+    rows = sample_rows(fields(x), "s", iid_mean_error).set_index(["observable", "n"])
+    g = gaussian_values(mean, row_covariance(8))
+    for key in observable_keys(8)[:-1]:  # kappa_M's error is that of its linearised series
+        for part in ("re", "im"):
+            v = getattr(g[key], "real" if part == "re" else "imag")
+            assert abs(rows.loc[key, part] - v) < 4 * rows.loc[key, f"{part}_err"], (key, part)
+
+
 # ---- the DM rows of the observables table ------------------------------------------------------
 
 
@@ -220,9 +257,9 @@ def test_dm_rows_pool_the_members_with_their_data_errors():
     and their errors include the CL error of the data the members learned from (a pooled error
     without it would be the sampling error alone, half as large here)."""
     L, K = 8, 4
-    cl = fields(gaussian_chain_rows(4000 * 1, L, 6)).reshape(4000, 1, L)  # 4000 independent "chains"
+    cl = fields(gaussian_chain_rows(4000, L, 6)).reshape(2000, 2, L)  # 2000 "chains" of independent samples
     cl_rows = sample_rows(cl, "CL")
-    shares = [np.arange(k, 4000, K) for k in range(K)]
+    shares = [np.arange(k, 2000, K) for k in range(K)]
     dm = fields(gaussian_chain_rows(4 * 4000, L, 7))
     member = np.repeat(np.arange(K), 4000)
     table = pd.concat([exact_rows(chain_exact(A, B, 0.0, L)), cl_rows, dm_rows(dm, member, cl, shares, cl_rows)])
@@ -295,11 +332,30 @@ def test_the_dag_of_chain_points(tmp_path):
 
     def jobs(*args):
         text = snakemake(work, "--workflow-profile", PROFILE, "--dry-run", *args).stdout
-        lines = text[text.index("Job stats:"):].splitlines()[3:]
-        counts = dict(line.split() for line in lines[: [ln.split()[0] for ln in lines].index("total")])
+        counts = {}
+        for line in text[text.index("Job stats:"):].splitlines()[3:]:
+            rule, count = line.split()
+            if rule == "total":
+                break
+            counts[rule] = int(count)
         counts.pop("all")
-        return {k: int(v) for k, v in counts.items()}
+        return counts
 
     assert jobs("--configfile", "config/chain.yaml", "--replace-workflow-config") == CHAIN_JOBS
     both = jobs("--configfile", "config/chain.yaml")
     assert both == {k: CHAIN_JOBS.get(k, 0) + VARIABLE_JOBS.get(k, 0) for k in {*CHAIN_JOBS, *VARIABLE_JOBS}}
+
+
+def test_merging_config_chain_yaml_leaves_the_one_variable_points_as_they_were():
+    import yaml
+    from snakemake.utils import update_config
+
+    from cldm.config import load_study
+    from workflow_helpers import REPO
+
+    default = yaml.safe_load((REPO / "config/config.yaml").read_text())
+    merged = yaml.safe_load((REPO / "config/config.yaml").read_text())
+    update_config(merged, yaml.safe_load((REPO / "config/chain.yaml").read_text()))
+    alone, both = load_study(default), load_study(merged)
+    assert set(both.points) == set(alone.points) | {"chain_g", "chain_q"}
+    assert all(both.points[p] == alone.points[p] for p in alone.points)

@@ -19,7 +19,7 @@ class Training(Stage):
                                    items={"minimum": 1})
     channels: tuple[int, ...] = knob((32, 32, 32), "chain points (field network): channels of the periodic "
                                      "convolutions' hidden layers", minItems=1, items={"minimum": 1})
-    kernel: int = knob(3, "chain points (field network): sites each convolution sees (odd)", minimum=1)
+    kernel: int = knob(5, "chain points (field network): sites each convolution sees (odd)", minimum=1)
     embed_dim: int = knob(128, "Gaussian-Fourier time embedding dimension", minimum=2, multipleOf=2)
     embed_scale: float = knob(1.0, "scale of the embedding's frequencies (of ln(sigma)/4)", exclusiveMinimum=0)
     p_mean: float = knob(-1.2, "training noise levels: ln sigma ~ N(p_mean, p_std^2) (EDM's)")
