@@ -271,6 +271,50 @@ def test_dm_rows_pool_the_members_with_their_data_errors():
     assert (err["DM"] > 0.95 * err["CL"]).all() and (err["DM"] > 1.3 * within).all()
 
 
+def test_the_field_covariance_error_is_at_its_floor_for_exact_fields_and_above_it_for_wrong_ones():
+    """field_covariance_quality: DM and CL fields drawn from the exact law give relative Frobenius
+    errors of the size of their statistical floors (the ratio's square is a chi-square-like sum
+    over the kernel entries, mean 1); DM fields whose covariance is 10% too large (5 floors) give a ratio far
+    above 1 (the test fails if the floor or the error is misscaled)."""
+    from cldm.analysis.quality import field_covariance_quality
+
+    L, exact = 8, gaussian_chain_cl_covariance(A, B, 8)
+    cl = fields(gaussian_chain_rows(8000, L, 11)).reshape(2000, 4, L)
+    good = fields(gaussian_chain_rows(20000, L, 12))
+    q = field_covariance_quality(cl, good, 0.9, exact)
+    for name in ("dm_vs_exact", "cl_vs_exact", "dm_vs_cl"):
+        assert 0.4 < q[name]["ratio"] < 2.0, (name, q[name])
+    assert q["dm_vs_exact"]["floor"] < 0.02
+    wrong = field_covariance_quality(cl, good * np.sqrt(1.10), 0.9, exact)
+    assert wrong["dm_vs_exact"]["ratio"] > 3 and wrong["dm_vs_cl"]["ratio"] > 3, wrong
+
+
+def test_targets_count_the_pulls_of_the_target_rows():
+    """chain_table.targets: RMS and largest |pull| over Re and Im of <phi^2>, <phi^4>, G(0..4), chi
+    (16 numbers at L = 8), how many exceed 3, and the DM over CL error of <phi^2>; rows outside the
+    targets (M, kappa_M) do not count."""
+    from cldm.analysis.chain_table import target_keys, targets
+
+    L = 8
+    exact = exact_rows(chain_exact(A, B, 0.0, L))
+    keys = list(zip(exact.observable, exact.n))
+    est = {}
+    for name, pull, err in (("CL", 1.0, 0.01), ("DM", 2.0, 0.03)):
+        t = exact.copy()
+        t["estimator"], t["re_err"], t["im_err"] = name, err, err
+        t["re"] = t.re + pull * err
+        t["im"] = t.im - pull * err
+        est[name] = t
+    est["DM"].loc[[k == ("phi", 4) for k in keys], "re"] += 0.1  # one pull of 2 + 0.1 / 0.03 = 5.33
+    est["DM"].loc[[k[0] == "kappa_M" for k in keys], "re"] += 10.0  # not a target row
+    out = targets(pd.concat([exact, est["CL"], est["DM"]]), L)
+    assert len(target_keys(L)) == 8 and out["CL"]["numbers"] == 16
+    assert out["CL"]["rms_pull"] == pytest.approx(1.0) and out["CL"]["beyond_3"] == 0
+    assert out["DM"]["max_abs_pull"] == pytest.approx(2 + 0.1 / 0.03) and out["DM"]["beyond_3"] == 1
+    assert out["DM"]["rms_pull"] == pytest.approx(np.sqrt((15 * 4 + (2 + 0.1 / 0.03) ** 2) / 16))
+    assert out["dm_over_cl_error_phi2"] == pytest.approx([3.0, 3.0])
+
+
 # ---- a chain point through the stages and its DAG ----------------------------------------------
 
 
