@@ -1,12 +1,13 @@
-# Two entry points; each one sets up everything it needs on a fresh machine.
+# Entry points; each one sets up everything it needs on a fresh machine.
 #   make study   - the whole study on config/config.yaml, locally
+#   make chain   - the lattice study on config/chain.yaml alone (docs/chain.md)
 #   make test    - the test suite (what .ci/run calls)
 # and, for the edit-test loop, make test-fast: the unit tests (no workflow runs), under a minute.
 PY      := .venv/bin/python
 CORES   ?= 2
 STAMP   := .venv/.installed
 
-.PHONY: study test test-fast setup report clean
+.PHONY: study chain test test-fast setup report clean
 
 $(STAMP): requirements.txt pyproject.toml
 	python3 -m venv .venv
@@ -19,6 +20,10 @@ setup: $(STAMP)
 
 study: $(STAMP)
 	.venv/bin/snakemake --workflow-profile workflow/profiles/default --cores $(CORES)
+
+chain: $(STAMP)
+	$(PY) -m snakemake --workflow-profile workflow/profiles/default --configfile config/chain.yaml \
+		--replace-workflow-config --cores $(CORES)
 
 report: $(STAMP)
 	.venv/bin/snakemake --workflow-profile workflow/profiles/default --report results/report.html
