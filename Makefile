@@ -1,13 +1,15 @@
 # Entry points; each one sets up everything it needs on a fresh machine.
 #   make study   - the whole study on config/config.yaml, locally
+#   make scan    - the parameter scans of config/scan.yaml (docs/scans.md), locally
 #   make chain   - the lattice study on config/chain.yaml alone (docs/chain.md)
 #   make test    - the test suite (what .ci/run calls)
+#   make cl-failure - the study config/cl-failure.yaml (where CL is right and where it is wrong) alone
 # and, for the edit-test loop, make test-fast: the unit tests (no workflow runs), under a minute.
 PY      := .venv/bin/python
 CORES   ?= 2
 STAMP   := .venv/.installed
 
-.PHONY: study chain test test-fast setup report clean
+.PHONY: study cl-failure scan chain test test-fast setup report clean
 
 $(STAMP): requirements.txt pyproject.toml
 	python3 -m venv .venv
@@ -19,14 +21,21 @@ $(STAMP): requirements.txt pyproject.toml
 setup: $(STAMP)
 
 study: $(STAMP)
-	.venv/bin/snakemake --workflow-profile workflow/profiles/default --cores $(CORES)
+	$(PY) -m snakemake --workflow-profile workflow/profiles/default --cores $(CORES)
+
+cl-failure: $(STAMP)
+	$(PY) -m snakemake --workflow-profile workflow/profiles/default --cores $(CORES) \
+		--configfile config/cl-failure.yaml --replace-workflow-config
+
+scan: $(STAMP)
+	$(PY) -m snakemake scans --workflow-profile workflow/profiles/default --cores $(CORES) --configfile config/scan.yaml
 
 chain: $(STAMP)
 	$(PY) -m snakemake --workflow-profile workflow/profiles/default --configfile config/chain.yaml \
 		--replace-workflow-config --cores $(CORES)
 
 report: $(STAMP)
-	.venv/bin/snakemake --workflow-profile workflow/profiles/default --report results/report.html
+	$(PY) -m snakemake --workflow-profile workflow/profiles/default --report results/report.html
 
 test: $(STAMP)
 	$(PY) -m pytest

@@ -16,7 +16,7 @@ include: "workflow/rules/common.smk"
 
 
 wildcard_constraints:
-    point="|".join(re.escape(p) for p in POINTS),
+    point="|".join(re.escape(p) for p in EVERY_POINT),
     k=r"\d+",
 
 
@@ -25,6 +25,8 @@ include: "workflow/rules/training.smk"
 include: "workflow/rules/sampling.smk"
 include: "workflow/rules/analysis.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/trust.smk"
+include: "workflow/rules/scans.smk"
 
 
 # cheap aggregate and plotting jobs stay on the submitting host under a cluster executor
@@ -41,6 +43,12 @@ localrules:
     observables,
     transfer,
     chain_tables,
+    figure_boundary,
+    trust,
+    figure_trust,
+    scan_moments,
+    scan_tables,
+    scan_figure,
 
 
 # one-variable points: moments, their figures and table; chain points (fields): observables, G(r),
@@ -56,8 +64,12 @@ rule all:
         expand(rules.figure_moments.output, point=VARIABLE_POINTS),
         expand(rules.figure_field.output, point=VARIABLE_POINTS, field=FIELDS),
         rules.tables.output if VARIABLE_POINTS else [],
+        expand(rules.figure_boundary.output, point=VARIABLE_POINTS),
+        rules.trust.output if VARIABLE_POINTS else [],
+        rules.figure_trust.output if VARIABLE_POINTS else [],
         expand(rules.observables.output, point=FIELD_POINTS),
         expand(rules.figure_correlator.output, point=FIELD_POINTS),
         expand(rules.transfer.output, point=[p for p in FIELD_POINTS if transfer_sites(p)]),
         rules.chain_tables.output if FIELD_POINTS else [],
+        SCAN_TARGETS,
     default_target: True

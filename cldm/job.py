@@ -15,7 +15,8 @@ def run(snakemake: Any, stage: str, main: Callable[[Any], None]) -> None:
     to the rule's threads. A failure is logged and repeated on the console as
     '[stage] point: message', and the script exits non-zero so Snakemake discards the outputs.
     """
-    point = dict(snakemake.wildcards.items()).get("point", "all points")
+    wildcards = dict(snakemake.wildcards.items())
+    point = wildcards.get("point") or wildcards.get("scan", "all points")
     with open(snakemake.log[0], "w") as log:
         sys.stderr = log
         if "torch" in sys.modules:

@@ -40,11 +40,11 @@ def test_a_chain_point_is_valid_and_has_L_values_per_sample():
 
 
 @pytest.mark.parametrize("L, message", [
-    (None, "points.c: 'L' is a required property"),
-    (0, "points.c.L: 0 is less than the minimum of 1"),
-    (2.5, "points.c.L: 2.5 is not of type 'integer'"),
-    (8.0, "points.c.L: 8.0 is not an integer"),
-    ("8", "points.c.L: '8' is not of type 'integer'"),
+    (None, "points.c.L: missing; model 'chain' needs: L, A, B, lam"),
+    (0, "points.c.L: 0 is not accepted; accepted: an integer >= 1"),
+    (2.5, "points.c.L: 2.5 is a number, expected an integer >= 1"),
+    (8.0, "points.c.L: 8.0 is a number, expected an integer >= 1 (write 8, without the decimal point)"),
+    ("8", "points.c.L: '8' is a string, expected an integer >= 1 (quoted: write 8 without quotes)"),
 ])
 def test_bad_L_is_refused_by_name(L, message):
     config = chain_point() if L is None else chain_point(L=L)
@@ -55,7 +55,7 @@ def test_bad_L_is_refused_by_name(L, message):
 def test_L_on_a_one_variable_model_and_bad_couplings_are_refused_by_name():
     config = {"points": {"g": {"model": "gaussian", "A": 1.0, "B": 1.0, "L": 8}}, "seed": 1}
     assert config_errors(config) == ["points.g.L: not a parameter of model 'gaussian' (it takes: A, B)"]
-    assert config_errors(chain_point(L=8, lam=-1.0)) == ["points.c.lam: -1.0 is less than the minimum of 0"]
+    assert config_errors(chain_point(L=8, lam=-1.0)) == ["points.c.lam: -1.0 is not accepted; accepted: a number >= 0"]
     assert config_errors(chain_point(L=8, lam=0.0, A=0.0))[0].startswith("points.c.A: 0.0 <= 0 with lam = 0")
     assert config_errors(chain_point(L=8, lam=1.0, A=-1.0)) == []  # a double well is fine with lam > 0
 

@@ -13,7 +13,6 @@ from cldm.analysis.observables import (COLUMNS, cv_sample_rows, dm_rows, exact_r
                                       observable_keys, observable_pulls, sample_rows)
 from cldm.analysis.quality import covariance_kernel
 from cldm.analysis.stats import iid_mean_error
-from cldm.config import config_errors
 from cldm.coords import to_complex, to_xy
 from cldm.dm.checkpoint import load_model, save_model
 from cldm.dm.families import FAMILIES
@@ -53,7 +52,7 @@ def random_model(L: int = 8, seed: int = 0) -> FieldScoreNet:
     """A field model whitened with exact Gaussian-chain data and a random (nonzero) output layer:
     the output layer starts at zero, which would make the network part trivially equivariant."""
     torch.manual_seed(seed)
-    model = FAMILIES["field"].build(Training(channels=(16, 16), kernel=3), torch.as_tensor(gaussian_chain_rows(20000, L, 1)))
+    model = FAMILIES["field"].build(Training(channels=(16, 16), reach=1), torch.as_tensor(gaussian_chain_rows(20000, L, 1)))
     torch.nn.init.normal_(model.out.weight, std=0.3)
     return model
 
@@ -136,7 +135,7 @@ def test_the_whitening_resized_through_the_precision_is_exact_for_the_gaussian_c
 
 def test_a_field_model_round_trips_through_a_checkpoint(tmp_path):
     model = random_model()
-    cfg = Training(channels=(16, 16), kernel=3)
+    cfg = Training(channels=(16, 16), reach=1)
     save_model(model, cfg, str(tmp_path / "m.pt"), {}, "field")
     loaded = load_model(str(tmp_path / "m.pt"))
     u, t = torch.randn(20, 32), torch.rand(20)
@@ -145,16 +144,10 @@ def test_a_field_model_round_trips_through_a_checkpoint(tmp_path):
     assert torch.equal(model.destandardize(u), loaded.destandardize(u))
 
 
-def test_an_even_kernel_is_refused_by_name():
-    errors = config_errors({"points": {"c": {"model": "chain", "L": 8, "A": 1.0, "B": 1.0, "lam": 1.0}}, "seed": 1,
-                            "training": {"kernel": 4}})
-    assert errors == ["training.kernel: 4 is even: a convolution centred on its site sees an odd number"], errors
-
-
 # ---- samplers and training on fields -----------------------------------------------------------
 
 
-@pytest.mark.parametrize("sampler, steps", [("ei", 40), ("heun", 40)])
+@pytest.mark.parametrize("sampler, steps", [("ei", 40), ("eipc", 48), ("heun", 40)])
 def test_samplers_draw_the_gaussian_chain_from_its_exact_score(sampler, steps):
     """No network: the exact score of the noised Gaussian chain, -(C + s^2)^-1 x (at s = 0 the
     closed form gaussian_chain_cl_score), must give the exact covariance kernel within 4 errors.
@@ -350,6 +343,18 @@ def test_a_chain_point_through_every_stage(tmp_path):
     phi, dm = load_fields(f("dm.npz"))
     assert phi.shape == (2000, 8) and np.array_equal(dm["member"], np.repeat([0, 1], 1000))
     assert load_fields(f("t1.npz"))[0].shape == (1000, 10)
+    # samples null: the error budget of the site average <phi^2> against the member's training chains
+    from cldm.analysis.budget import data_phi2_errors, samples_needed
+    from cldm.analysis.split import member_chains
+    from cldm.io import load_chains
+    budgeted = Sampling(steps=5, samples=None, batch=500, pilot_samples=500, max_samples=3000, error_ratio=0.5)
+    sample_member("c", 1, budgeted, 1, f("m1.pt"), f("b1.npz"), training=training, cl_path=f("cl.npz"))
+    phi_b, data_b = load_fields(f("b1.npz"))
+    budget = data_b["provenance"]["params"]["budget"]
+    z, _ = load_chains(f("cl.npz"))
+    assert budget["data_errors"] == pytest.approx(data_phi2_errors(z[member_chains(32, 2, 1, 0.2)[0]]))
+    assert budget["samples"] == samples_needed(500, budget["pilot_errors"], budget["data_errors"], 0.5, 500, 3000)
+    assert phi_b.shape == (budget["samples"], 8) and 500 <= budget["samples"] <= 3000
     point_observables("c", physics, f("cl.npz"), f("obs.csv"), dm_path=f("dm.npz"), training=training)
     table = read_csv(f("obs.csv"))
     assert set(table.estimator) == {"exact", "CL", "DM"} and len(table) == 3 * len(observable_keys(8))
@@ -368,7 +373,8 @@ def test_a_chain_point_through_every_stage(tmp_path):
 CHAIN_JOBS = {"langevin": 2, "train": 8, "sample": 8, "sample_transfer": 8, "pool": 2, "transfer": 2, "observables": 2,
               "quality": 2, "figure_loss": 2, "figure_distributions": 2, "figure_correlator": 2, "chain_tables": 1}
 VARIABLE_JOBS = {"langevin": 2, "train": 8, "sample": 8, "pool": 2, "moments": 2, "quality": 2, "figure_loss": 2,
-                 "figure_distributions": 2, "figure_moments": 2, "figure_field": 4, "tables": 1}
+                 "figure_distributions": 2, "figure_moments": 2, "figure_field": 4, "tables": 1, "figure_boundary": 2,
+                 "trust": 1, "figure_trust": 1}
 
 
 def test_the_dag_of_chain_points(tmp_path):

@@ -71,7 +71,7 @@ def test_too_little_data_for_a_batch_is_an_error():
         train(data[:900], data[900:], SMALL, seed=0)
 
 
-@pytest.mark.parametrize("sampler, steps", [("heun", 40), ("em", 300), ("ei", 100), ("pc", 300)])
+@pytest.mark.parametrize("sampler, steps", [("heun", 40), ("em", 300), ("ei", 100), ("eipc", 48), ("pc", 300)])
 def test_sampler_with_the_exact_gaussian_score(sampler, steps):
     """The solver alone (no network): the exact score -(C + sigma^2)^-1 x must give covariance C."""
     sde, cov = VESDE(25.0), torch.tensor(C, dtype=torch.float32)

@@ -59,7 +59,7 @@ def test_cl_runaway_stops_the_job_with_point_stage_and_cause(tmp_path):
     work = scratch_copy(tmp_path / "runaway")
     (work / "explode.yaml").write_text(
         "points:\n  quartic: {model: quartic, A: 1.0, B: 1.0, lam: 1.0,"
-        " langevin: {integrator: euler, step: 0.5, interval: 0.5, kref: null}}\n")
+        " langevin: {integrator: euler, step: 0.5, interval: 2.0, kref: null}}\n")
     proc = toy(work, "results/quartic/cl.npz", extra=("explode.yaml",), check=False)
     assert proc.returncode != 0
     assert re.search(r"\[langevin\] quartic: CL runaway: chain\(s\) \[\d+", proc.stderr), proc.stderr[-3000:]
@@ -92,9 +92,9 @@ def test_killed_training_job_reruns_alone_and_resumes(toy_study, tmp_path):
         lost.unlink()
     plan = planned(work)
     assert plan == {"train": 1, "sample": 1, "pool": 1, "moments": 1, "quality": 1, "tables": 1,
-                    "figure_distributions": 1, "figure_moments": 1, "figure_loss": 1}
+                    "figure_distributions": 1, "figure_moments": 1, "figure_loss": 1, "trust": 1, "figure_trust": 1}
     env = {**os.environ, "PYTHONPATH": str(work)}
-    proc = subprocess.Popen([SNAKEMAKE, "--cores", "1", "--configfile", "config/test.yaml"], cwd=work, env=env,
+    proc = subprocess.Popen([*SNAKEMAKE, "--cores", "1", "--configfile", "config/test.yaml"], cwd=work, env=env,
                             start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 120
     while not resume.exists() and time.time() < deadline and proc.poll() is None:

@@ -120,7 +120,7 @@ def test_learned_score_is_curl_free_unlike_the_drift(toy_score_model):
     assert ratio < 0.1
 
 
-FIGURES = ("distributions", "flows", "density", "moments", "loss")
+FIGURES = ("distributions", "flows", "density", "moments", "loss", "boundary")
 
 
 @pytest.fixture(scope="module")

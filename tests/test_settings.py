@@ -54,11 +54,16 @@ def test_a_point_overrides_the_global_section_which_overrides_the_defaults():
 
 
 def test_sampling_params_hold_the_chosen_samplers_options_only():
-    """A job depends on the options its sampler takes: another sampler's option reruns nothing."""
-    assert set(Sampling(sampler="ei").params()) == {"sampler", "steps", "samples", "batch", "t_eps", "power"}
-    assert set(Sampling(sampler="heun").params()) == {"sampler", "steps", "samples", "batch", "sigma_min", "rho",
-                                                      "churn"}
+    """A job depends on the options its sampler takes: another sampler's option reruns nothing; the
+    error budget's settings count only where the sample count is not fixed."""
+    assert set(Sampling(sampler="ei", samples=1000).params()) == {"sampler", "steps", "samples", "batch", "t_eps",
+                                                                  "power"}
+    assert set(Sampling(sampler="heun", samples=1000).params()) == {"sampler", "steps", "samples", "batch",
+                                                                    "sigma_min", "rho", "churn"}
+    assert set(Sampling(sampler="ei").params()) == {"sampler", "steps", "samples", "batch", "t_eps", "power",
+                                                    "error_ratio", "pilot_samples", "max_samples"}
     assert Sampling(sampler="ei", churn=0.5).params() == Sampling(sampler="ei").params()
+    assert Sampling(samples=1000, error_ratio=0.1).params() == Sampling(samples=1000).params()
 
 
 def test_rules_between_fields_hold_for_library_users_too():
@@ -66,7 +71,7 @@ def test_rules_between_fields_hold_for_library_users_too():
         Training(batch_size=1000)
     config = {"points": {"q": {"model": "quartic", "A": 1.0, "B": 1.0, "lam": 1.0, "training": {"levels": 3}}},
               "seed": 1}
-    assert config_errors(config) == ["points.q.training.batch_size: 1024 is not a multiple of levels = 3"]
+    assert config_errors(config) == [f"points.q.training.batch_size: {Training().batch_size} is not a multiple of levels = 3"]
     config["training"] = {"batch_size": 1000}
     del config["points"]["q"]["training"]
     assert config_errors(config) == ["training.batch_size: 1000 is not a multiple of levels = 64"]

@@ -53,7 +53,7 @@ points:
     A: 1.0
     B: 1.0
     lam: 1.0
-    langevin: {integrator: euler, step: 0.5, interval: 0.5, kref: null}
+    langevin: {integrator: euler, step: 0.5, interval: 2.0, kref: null}
 """
 SUBMITTED_RE = re.compile(r"Job \d+ has been submitted with SLURM jobid (\d+) \(log: (\S+)\)")
 RUN_TIMEOUT = 480
@@ -135,7 +135,7 @@ class Background:
         self.workdir, self.out = workdir, workdir / "snakemake.out"
         env = {**os.environ, "PYTHONPATH": str(workdir)}
         with open(self.out, "w") as out:
-            self.popen = subprocess.Popen([SNAKEMAKE, *args], cwd=workdir, env=env, stdout=out, stderr=subprocess.STDOUT)
+            self.popen = subprocess.Popen([*SNAKEMAKE, *args], cwd=workdir, env=env, stdout=out, stderr=subprocess.STDOUT)
 
     def result(self, timeout: float) -> subprocess.CompletedProcess:
         try:

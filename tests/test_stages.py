@@ -35,7 +35,8 @@ def run_point(root: Path, name: str = "quartic") -> Path:
     for k in range(p.training.ensemble):
         train_member(name, k, p.training, p.seed, str(root / "cl.npz"), str(root / f"m{k}.pt"), str(root / f"l{k}.csv"),
                      code="c")
-        sample_member(name, k, p.sampling, p.seed, str(root / f"m{k}.pt"), str(root / f"s{k}.npz"), "c")
+        sample_member(name, k, p.sampling, p.seed, str(root / f"m{k}.pt"), str(root / f"s{k}.npz"), "c",
+                      training=p.training, cl_path=str(root / "cl.npz"))
         samples.append(str(root / f"s{k}.npz"))
     pool_members(samples, str(root / "dm.npz"))
     point_moments(name, p.physics, p.training, str(root / "cl.npz"), str(root / "dm.npz"), str(root / "moments.csv"),

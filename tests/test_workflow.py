@@ -14,14 +14,16 @@ import pytest
 import yaml
 
 from cldm.config import config_errors
+from cldm.settings.training import Training
 from workflow_helpers import REPO, planned, scratch_copy, snakemake, toy
 
 pytestmark = pytest.mark.slow
 POINTS = ("gaussian", "quartic")
 K = 2  # ensemble size of config/test.yaml
-FIGURES = ("distributions", "flows", "density", "moments", "loss")
-FIGURE_JOBS = {"figure_distributions": 1, "figure_moments": 1, "figure_loss": 1, "figure_field": 2}
-ONE_POINT = {"langevin": 1, "train": K, "sample": K, "pool": 1, "moments": 1, "quality": 1, "tables": 1, **FIGURE_JOBS}
+FIGURES = ("distributions", "flows", "density", "moments", "loss", "boundary")
+FIGURE_JOBS = {"figure_distributions": 1, "figure_moments": 1, "figure_loss": 1, "figure_field": 2, "figure_boundary": 1}
+STUDY_JOBS = {"tables": 1, "trust": 1, "figure_trust": 1}  # one job for all points
+ONE_POINT = {"langevin": 1, "train": K, "sample": K, "pool": 1, "moments": 1, "quality": 1, **STUDY_JOBS, **FIGURE_JOBS}
 
 
 @pytest.fixture(scope="module")
@@ -39,6 +41,9 @@ def test_every_contract_file_is_written(study):
             assert (study / "results" / p / name).stat().st_size > 0, name
     for ext in ("csv", "md", "tex"):
         assert (study / "results/tables" / f"moments.{ext}").stat().st_size > 0
+        assert (study / "results/tables" / f"trust.{ext}").stat().st_size > 0
+    for ext in ("pdf", "png"):
+        assert (study / "results/figures" / f"trust.{ext}").stat().st_size > 0
 
 
 @pytest.mark.parametrize("name", ["cl.npz", "dm.npz"])
@@ -52,16 +57,22 @@ def test_sample_archives(study, name):
 
 def test_moments_csv(study):
     for p in POINTS:
-        df = pd.read_csv(study / "results" / p / "moments.csv", comment="#")
-        assert list(df.columns) == ["n", "estimator", "re", "re_err", "im", "im_err"]
-        assert len(df) == 24 and set(df.estimator) == {"exact", "CL", "DM"} and set(df.n) == set(range(1, 9))
-        assert (df[df.estimator != "exact"][["re_err", "im_err"]] > 0).all().all()
+        table = pd.read_csv(study / "results" / p / "moments.csv", comment="#")
+        assert list(table.columns) == ["quantity", "n", "estimator", "re", "re_err", "im", "im_err"]
+        assert list(table.quantity.unique()) == ["moment", "cumulant"]
+        for quantity, ns in (("moment", range(1, 9)), ("cumulant", (2, 4, 6, 8))):
+            df = table[table.quantity == quantity]
+            assert len(df) == 3 * len(ns) and set(df.estimator) == {"exact", "CL", "DM"} and set(df.n) == set(ns)
+        assert (table[table.estimator != "exact"][["re_err", "im_err"]] > 0).all().all()
+        errors = pd.read_csv(study / "results" / p / "moment_errors.csv", comment="#")
+        assert list(errors.quantity.unique()) == ["moment", "cumulant"] and len(errors) == 2 * 2 * (8 + 4)
         assert (study / "results" / p / "moments.csv").read_text().startswith("# provenance: ")
 
 
 def test_tables(study):
     md = (study / "results/tables/moments.md").read_text()
     assert "<z^2>/2" in md and "0.214071 - 0.074005i" in md and "0.500000 - 0.500000i" in md
+    assert "| kappa_4 | -0.060347 + 0.100083i |" in md and "pull DM (Re, Im)" in md
     tex = (study / "results/tables/moments.tex").read_text()
     assert tex.count(r"\begin{tabular}") == 2
 
@@ -69,7 +80,7 @@ def test_tables(study):
 def test_every_job_has_a_log_and_a_benchmark(study):
     logs = list((study / "results/logs").rglob("*.log"))
     benches = list((study / "results/benchmarks").rglob("*.tsv"))
-    n_jobs = len(POINTS) * sum(ONE_POINT.values()) - 1  # the one tables job counted per point
+    n_jobs = len(POINTS) * sum(ONE_POINT.values()) - (len(POINTS) - 1) * sum(STUDY_JOBS.values())
     assert len(logs) == n_jobs and len(benches) == n_jobs
 
 
@@ -89,7 +100,7 @@ def test_changing_a_point_reruns_only_its_chain(study):
 
 
 def test_changing_training_does_not_rerun_langevin(study):
-    extra = write(study, "extra_train.yaml", "training: {lr: 2.0e-3}\n")
+    extra = write(study, "extra_train.yaml", f"training: {{lr: {2 * Training().lr!r}}}\n")  # not the default
     jobs = planned(study, extra=(extra,))
     assert "langevin" not in jobs and jobs["train"] == 2 * K and jobs["sample"] == 2 * K
 
@@ -128,9 +139,9 @@ def new_code(text: str) -> str:
 @pytest.mark.parametrize("path, rerun", [
     ("scripts/figure_moments.py", {"figure_moments": 2}),  # a rule script
     ("cldm/analysis/quality.py", {"quality": 2}),  # a module of one rule
-    ("cldm/plots/figures.py", {f: 2 * n for f, n in FIGURE_JOBS.items()}),  # a module every figure imports
-    ("cldm/settings/sampling.py", {"sample": 2 * K, "pool": 2, "moments": 2, "quality": 2, "tables": 1,
-                                   "figure_distributions": 2, "figure_moments": 2}),  # one stage's settings, and what follows
+    ("cldm/plots/figures.py", {**{f: 2 * n for f, n in FIGURE_JOBS.items()}, "figure_trust": 1}),  # every figure imports it
+    ("cldm/settings/sampling.py", {"sample": 2 * K, "pool": 2, "moments": 2, "quality": 2, "tables": 1, "trust": 1,
+                                   "figure_trust": 1, "figure_distributions": 2, "figure_moments": 2}),  # one stage's settings, and what follows
 ])
 def test_editing_code_reruns_exactly_the_rules_that_import_it(study, path, rerun):
     """The rules' `code` parameter hashes their script and the library it imports by content."""
@@ -163,20 +174,20 @@ def test_lint_is_clean_but_for_the_software_environment(study):
 
 
 BAD_CONFIGS = [
-    ({"points": {"gaussian": {"model": "cubic", "A": 1.0, "B": 1.0}}}, "points.gaussian.model"),
-    ({"points": {"g2": {"model": "gaussian", "A": 1.0}}}, "'B' is a required property"),
-    ({"points": {"g2": {"model": "gaussian", "A": 0.0, "B": 1.0}}}, "points.g2.A"),
-    ({"points": {"q2": {"model": "quartic", "A": 1.0, "B": 1.0, "lam": -1.0}}}, "points.q2.lam"),
-    ({"points": {"q2": {"model": "quartic", "A": 1.0, "B": 1.0, "lam": 0.0}}}, "points.q2.lam"),
-    ({"points": {"q2": {"model": "quartic", "A": 1.0, "B": 1.0}}}, "'lam' is a required property"),
-    ({"points": {"q2": {"model": "quartic", "A": 1.0, "B": 1.0, "lamda": 1.0}}}, "'lamda' was unexpected"),
+    ({"points": {"gaussian": {"model": "cubic", "A": 1.0, "B": 1.0}}}, "points.gaussian.model: 'cubic' is not accepted; accepted: one of 'gaussian', 'quartic'"),
+    ({"points": {"g2": {"model": "gaussian", "A": 1.0}}}, "points.g2.B: missing; model 'gaussian' needs: A, B"),
+    ({"points": {"g2": {"model": "gaussian", "A": 0.0, "B": 1.0}}}, "points.g2.A: 0.0 is not accepted; accepted: a number > 0"),
+    ({"points": {"q2": {"model": "quartic", "A": 1.0, "B": 1.0, "lam": -1.0}}}, "points.q2.lam: -1.0 is not accepted; accepted: a number > 0"),
+    ({"points": {"q2": {"model": "quartic", "A": 1.0, "B": 1.0, "lam": 0.0}}}, "points.q2.lam: 0.0 is not accepted; accepted: a number > 0"),
+    ({"points": {"q2": {"model": "quartic", "A": 1.0, "B": 1.0}}}, "points.q2.lam: missing; model 'quartic' needs: A, B, lam"),
+    ({"points": {"q2": {"model": "quartic", "A": 1.0, "B": 1.0, "lamda": 1.0}}}, "points.q2.lamda: unknown key; did you mean 'lam'?"),
     ({"points": {"g2": {"model": "gaussian", "A": 1.0, "B": 1.0, "lam": 1.0}}}, "points.g2.lam: not a parameter of model 'gaussian'"),
-    ({"langevin": {"samples": 0}}, "langevin.samples"),
-    ({"langevin": {"chian": 3}}, "'chian' was unexpected"),
-    ({"training": {"ensemble": -2}}, "training.ensemble"),
-    ({"training": {"steps": 1.5}}, "training.steps"),
+    ({"langevin": {"samples": 0}}, "langevin.samples: 0 is not accepted; accepted: an integer >= 1"),
+    ({"langevin": {"chian": 3}}, "langevin.chian: unknown key; did you mean 'chains'?"),
+    ({"training": {"ensemble": -2}}, "training.ensemble: -2 is not accepted; accepted: an integer >= 1"),
+    ({"training": {"steps": 1.5}}, "training.steps: 1.5 is a number, expected an integer >= 1"),
     ({"training": {"batch_size": 1000}}, "training.batch_size: 1000 is not a multiple of levels = 64"),
-    ({"sampling": {"sampler": "ddim"}}, "sampling.sampler"),
+    ({"sampling": {"sampler": "ddim"}}, "sampling.sampler: 'ddim' is not accepted; accepted: one of"),
 ]
 
 
@@ -196,4 +207,5 @@ def test_bad_config_is_rejected_before_any_job(tmp_path, change, key):
     proc = toy(work, extra=("bad.yaml",), check=False)
     assert proc.returncode != 0
     assert "invalid config" in proc.stderr and key in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr and 'File "' not in proc.stderr, proc.stderr  # the message alone
     assert not (work / "results").exists()

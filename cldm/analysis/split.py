@@ -11,11 +11,21 @@ def member_chains(chains: int, ensemble: int, member: int, val_fraction: float) 
 
     Disjoint shares make the members' spread include the statistical noise of the CL data.
     """
+    n_train, n_val = share_size(chains, ensemble, member, val_fraction)
     share = np.arange(member, chains, ensemble)
-    if share.size < 2:
-        raise ValueError(f"{chains} chains are too few for an ensemble of {ensemble} with a validation split")
-    n_val = max(1, round(val_fraction * share.size))
-    return share[:-n_val], share[-n_val:]
+    return share[:n_train], share[n_train:]
+
+
+def share_size(chains: int, ensemble: int, member: int, val_fraction: float) -> tuple[int, int]:
+    """(training, validation) chains of member k's share, without building it: the sizes of
+    `member_chains`. The last member's share is the smallest. Raises ValueError for a share of
+    fewer than 2 chains (one to train on, one to validate)."""
+    size = len(range(member, chains, ensemble))
+    if size < 2:
+        raise ValueError(f"{chains} chains are too few for an ensemble of {ensemble} with a validation split "
+                         f"(member {member} gets {size}; each needs 2: at least {2 * ensemble} chains)")
+    n_val = max(1, round(val_fraction * size))
+    return size - n_val, n_val
 
 
 def held_out(chains: int, ensemble: int, val_fraction: float) -> np.ndarray:

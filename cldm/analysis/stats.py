@@ -22,10 +22,15 @@ def tau_int(series: np.ndarray, c: float = 6.0) -> float:
     n = x.shape[1]
     f = np.fft.rfft(x, n=2 * n, axis=1)
     gamma = np.fft.irfft(f.real**2 + f.imag**2, axis=1)[:, :n].sum(axis=0) / (x.shape[0] * np.arange(n, 0, -1))
+    return _windowed_tau(gamma, c)
+
+
+def _windowed_tau(gamma: np.ndarray, c: float) -> float:
+    """tau_int(W) = 1/2 + sum_{t=1}^{W} Gamma(t)/Gamma(0) at the first window W >= c tau_int(W)."""
     if gamma[0] == 0:
         return 0.5
     tau = 0.5 + np.cumsum(gamma[1:] / gamma[0])
-    window = np.flatnonzero(np.arange(1, n) >= c * tau)
+    window = np.flatnonzero(np.arange(1, gamma.size) >= c * tau)
     return float(tau[window[0]] if window.size else tau[-1])
 
 
@@ -34,6 +39,19 @@ def mean_error(series: np.ndarray) -> tuple[float, float, float]:
     x = np.atleast_2d(series)
     tau = tau_int(x)
     return float(x.mean()), float(np.sqrt(2 * tau * x.var() / x.size)), tau
+
+
+def mean_errors(series: np.ndarray, c: float = 6.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`mean_error` of each of m observables at once: series of shape (chains, samples, m), one FFT
+    for all; returns arrays (mean, error, tau_int) of length m."""
+    mean = series.mean(axis=(0, 1))
+    x = np.ascontiguousarray(np.moveaxis(series - mean, 1, 2))  # (chains, m, samples): FFT along contiguous memory
+    chains, m, n = x.shape
+    f = np.fft.rfft(x, n=2 * n, axis=2)
+    power = (f.real**2 + f.imag**2).sum(axis=0)  # summed over chains before the (linear) inverse transform
+    gamma = np.fft.irfft(power, n=2 * n, axis=1)[:, :n] / (chains * np.arange(n, 0, -1))
+    tau = np.array([_windowed_tau(gamma[j], c) for j in range(m)])
+    return mean, np.sqrt(2 * tau * x.var(axis=(0, 2)) / (chains * n)), tau
 
 
 def moments(z: np.ndarray, nmax: int = 8, iid: bool = False) -> list[dict]:

@@ -23,8 +23,8 @@ def load_model(path: str, device: str | torch.device = "cpu") -> torch.nn.Module
     """Rebuild the model of a file written by save_model; names the file if it is unreadable."""
     try:
         ckpt = torch.load(path, weights_only=True, map_location="cpu")
-        cfg = Training.from_dict(ckpt["config"])
-        model = FAMILIES[ckpt["family"]].restore(cfg, ckpt["state_dict"])
+        family = FAMILIES[ckpt["family"]]
+        model = family.restore(family.settings.from_dict(ckpt["config"]), ckpt["state_dict"])
         model.load_state_dict(ckpt["state_dict"])
     except Exception as err:  # noqa: BLE001 - any failure here means a bad file
         raise CldmError(f"cannot load score model {path}: {err}") from err

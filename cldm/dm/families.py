@@ -10,7 +10,9 @@ A model is an nn.Module with the interface of `cldm.dm.model.ScoreNet`, which th
 sampling stage use: `sde` (the VESDE), `standardize(x)` and `destandardize(u)` between data rows and
 the whitened coordinates u the network works in, `forward(u, t)` the score in u, and
 `gaussian_law(var)` (mean and covariance in data coordinates of u ~ N(0, var I), the law of the
-samplers' control-variate reference path)."""
+samplers' control-variate reference path). A conditioned model (`cldm.dm.conditioned`, family
+"conditioned") takes parameters p as a third argument, forward(u, t, p), and `at(p)` gives the
+model at fixed p with this interface: the score at a fixed p is a closure over it."""
 
 from __future__ import annotations
 
@@ -20,9 +22,11 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from cldm.dm import conditioned
 from cldm.dm.field_model import FieldScoreNet, site_covariance_kernel
 from cldm.dm.model import ScoreNet
 from cldm.dm.sde import VESDE
+from cldm.settings.scan import ConditionedTraining
 from cldm.settings.training import Training
 
 
@@ -31,11 +35,14 @@ class Family:
     """build(cfg, x): the untrained network for training rows x (float64, shape (N, features)),
     whitened with their statistics; restore(cfg, state_dict): the network a state was saved from;
     loss(model, u, t, noise): the training loss of a batch u of whitened rows (model.standardize),
-    with one diffusion time per block of consecutive rows in t and standard normal noise."""
+    with one diffusion time per block of consecutive rows in t and standard normal noise;
+    settings: the class of the settings it is built from (Training or a subclass with more knobs),
+    with which a checkpoint's settings are read back."""
 
     build: Callable[[Training, torch.Tensor], nn.Module]
     restore: Callable[[Training, dict], nn.Module]
     loss: Callable[[nn.Module, torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
+    settings: type[Training] = Training
 
 
 def dsm_loss(model: ScoreNet, u: torch.Tensor, t: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
@@ -56,17 +63,18 @@ def _restore_score_net(cfg: Training, state: dict) -> ScoreNet:
 
 
 def _field_net(cfg: Training, x: torch.Tensor) -> FieldScoreNet:
-    return FieldScoreNet(VESDE(cfg.alpha), *site_covariance_kernel(x), cfg.channels, cfg.kernel, cfg.embed_dim,
+    return FieldScoreNet(VESDE(cfg.alpha), *site_covariance_kernel(x), cfg.channels, 2 * cfg.reach + 1, cfg.embed_dim,
                          cfg.embed_scale)
 
 
 def _restore_field_net(cfg: Training, state: dict) -> FieldScoreNet:
-    return FieldScoreNet(VESDE(cfg.alpha), state["mean"], state["kernel"], cfg.channels, cfg.kernel, cfg.embed_dim,
+    return FieldScoreNet(VESDE(cfg.alpha), state["mean"], state["kernel"], cfg.channels, 2 * cfg.reach + 1, cfg.embed_dim,
                          cfg.embed_scale)
 
 
 FAMILIES: dict[str, Family] = {
     "score": Family(_score_net, _restore_score_net, dsm_loss),
     "field": Family(_field_net, _restore_field_net, dsm_loss),
+    "conditioned": Family(conditioned.build, conditioned.restore, conditioned.conditioned_dsm_loss, ConditionedTraining),
 }
 """Name -> kind of model; checkpoints record the name."""

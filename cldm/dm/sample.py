@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
 import torch
@@ -19,10 +19,17 @@ Score = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 """s(x, t): x of shape (N, d), t a 0-dim tensor (one time for the whole batch)."""
 
 
-def noise_like(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
-    """Standard normals of x's shape from the CPU generator `gen`, on x's device: the same stream on
-    every device."""
-    return torch.randn(x.shape, generator=gen).to(x.device)
+Noise = torch.Generator | Iterator[torch.Tensor]
+"""Where a sampler's standard normals come from: the CPU generator, or a given sequence of them (one
+tensor a step: a Brownian path shared by two runs, `cldm.dm.coupling`)."""
+
+
+def noise_like(x: torch.Tensor, gen: Noise) -> torch.Tensor:
+    """Standard normals of x's shape from the CPU generator `gen`, on x's device (the same stream on
+    every device), or the next tensor of the sequence `gen`."""
+    if isinstance(gen, torch.Generator):
+        return torch.randn(x.shape, generator=gen).to(x.device)
+    return next(gen).to(x.device)
 
 
 class Draw(NamedTuple):
@@ -34,7 +41,7 @@ class Draw(NamedTuple):
     ref_var: float | None = None
 
 
-def euler_maruyama(score: Score, sde: VESDE, x: torch.Tensor, steps: int, gen: torch.Generator, *, t_eps: float) -> Draw:
+def euler_maruyama(score: Score, sde: VESDE, x: torch.Tensor, steps: int, gen: Noise, *, t_eps: float) -> Draw:
     """Reverse SDE dx = -g(t)^2 s(x, t) dt + g(t) dw on a uniform t-grid from 1 to t_eps,
     then one denoising step x + sigma(t_eps)^2 s(x, t_eps) (Tweedie). NFE = steps + 1.
 
@@ -54,39 +61,84 @@ def euler_maruyama(score: Score, sde: VESDE, x: torch.Tensor, steps: int, gen: t
     return Draw(x + s2 * score(x, ts[-1].float()), a * ref, a**2 * var)
 
 
-def exponential_integrator(score: Score, sde: VESDE, x: torch.Tensor, steps: int, gen: torch.Generator,
+def ei_grid(sde: VESDE, steps: int, t_eps: float, power: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """Times t_i = t_eps + (1 - t_eps)(1 - i/N)^power, i = 0..N (finer at small t, where the learned
+    rest of the score varies fastest), and sigma(t_i)^2, in float64."""
+    ts = t_eps + (1 - t_eps) * torch.linspace(1.0, 0.0, steps + 1, dtype=torch.float64) ** power
+    return ts, sde.sigma(ts) ** 2
+
+
+def ei_coefficients(s2_t: float, s2_s: float) -> tuple[float, float, float]:
+    """(a, c, a D) of the step from sigma_t^2 to sigma_s^2 < sigma_t^2, D = sigma_t^2 - sigma_s^2:
+    with s = -x/(1 + sigma^2) + r and r constant over the step, the reverse SDE's step is exactly
+    x_s = a x_t + c r + sqrt(a D) xi, a = (1 + sigma_s^2)/(1 + sigma_t^2), c = (1 + sigma_s^2) ln(1/a)."""
+    a = (1 + s2_s) / (1 + s2_t)
+    return a, (1 + s2_s) * -math.log(a), a * (s2_t - s2_s)
+
+
+def exponential_integrator(score: Score, sde: VESDE, x: torch.Tensor, steps: int, gen: Noise,
                            *, t_eps: float, power: float) -> Draw:
     """Reverse SDE with the score split as s = -x/(1 + sigma^2) + r: the linear part (the whole score
     of unit Gaussian data) is integrated exactly and the rest r to second order (Heun, same noise).
-    From t to the next time s, D = sigma_t^2 - sigma_s^2,
+    From t to the next time s (`ei_coefficients`),
 
-        x_s = a x_t + c (r(x_t, t) + r(x', s))/2 + sqrt(a D) xi,  a = (1 + sigma_s^2)/(1 + sigma_t^2),
-        c = (1 + sigma_s^2) ln(1/a),  x' = a x_t + c r(x_t, t) + sqrt(a D) xi,
+        x_s = a x_t + c (r(x_t, t) + r(x', s))/2 + sqrt(a D) xi,  x' = a x_t + c r(x_t, t) + sqrt(a D) xi,
 
-    which for r = 0 is p(x_s | x_t) exactly. Times t_i = t_eps + (1 - t_eps)(1 - i/N)^power are
-    finer at small t, where r varies fastest; then Tweedie denoising. NFE = 2 steps + 1.
-    The reference path (r = 0, same noise) has variance v <- a^2 v + a D, from sigma_max^2.
+    which for r = 0 is p(x_s | x_t) exactly; on the time grid `ei_grid`, then Tweedie denoising.
+    NFE = 2 steps + 1. The reference path (r = 0, same noise) has variance v <- a^2 v + a D, from
+    sigma_max^2.
     """
-    ts = t_eps + (1 - t_eps) * torch.linspace(1.0, 0.0, steps + 1, dtype=torch.float64) ** power
-    s2 = sde.sigma(ts) ** 2
+    ts, s2 = ei_grid(sde, steps, t_eps, power)
     ref, var = x.clone(), sde.sigma_max**2
 
     def rest(x: torch.Tensor, i: int) -> torch.Tensor:
         return score(x, ts[i].float()) + x / (1 + float(s2[i]))
 
     for i in range(steps):
-        a, d = float((1 + s2[i + 1]) / (1 + s2[i])), float(s2[i] - s2[i + 1])
-        c = (1 + float(s2[i + 1])) * -math.log(a)
-        noise = (a * d) ** 0.5 * noise_like(x, gen)
+        a, c, v = ei_coefficients(float(s2[i]), float(s2[i + 1]))
+        noise = v**0.5 * noise_like(x, gen)
         r = rest(x, i)
         x = a * x + c * (r + rest(a * x + c * r + noise, i + 1)) / 2 + noise
-        ref, var = a * ref + noise, a**2 * var + a * d
+        ref, var = a * ref + noise, a**2 * var + v
     a = 1 / (1 + float(s2[-1]))
     return Draw(x + float(s2[-1]) * score(x, ts[-1].float()), a * ref, a**2 * var)
 
 
+def exponential_pc(score: Score, sde: VESDE, x: torch.Tensor, steps: int, gen: Noise,
+                   *, t_eps: float, power: float) -> Draw:
+    """`ei`'s reverse SDE (linear part exact, same grid, same reference path) with one network
+    evaluation a step: an exponential-Euler predictor and a trapezoidal corrector whose evaluation
+    is reused by the next step (PEC mode, as UniPC's corrector, Zhao et al. 2023, and SA-Solver's
+    stochastic one, Xue et al. 2023). With r_i the rest evaluated at step i's predicted point,
+
+        x'_{i+1} = a x_i + c r_i + sqrt(a D) xi,   r_{i+1} = r(x'_{i+1}, t_{i+1}),
+        x_{i+1}  = a x_i + c (r_i + r_{i+1})/2 + sqrt(a D) xi,
+
+    and r_0 = r(x_0, 1). x_{i+1} - x'_{i+1} = c (r_{i+1} - r_i)/2 = O(h^{3/2}), so reusing r_{i+1}
+    moves the next step by O(h^{5/2}), of mean O(h^3): for additive noise the scheme keeps Heun's
+    weak order 2 at half the evaluations. The last r also serves Tweedie's denoising
+    x + sigma^2 s (a shift of sigma(t_eps)^2 |grad r| O(h^{3/2}) ~ 1e-5 of it). NFE = steps + 1.
+    """
+    ts, s2 = ei_grid(sde, steps, t_eps, power)
+    ref, var = x.clone(), sde.sigma_max**2
+
+    def rest(x: torch.Tensor, i: int) -> torch.Tensor:
+        return score(x, ts[i].float()) + x / (1 + float(s2[i]))
+
+    r = rest(x, 0)
+    for i in range(steps):
+        a, c, v = ei_coefficients(float(s2[i]), float(s2[i + 1]))
+        noise = v**0.5 * noise_like(x, gen)
+        linear = a * x + noise
+        r_next = rest(linear + c * r, i + 1)
+        x, r = linear + c * (r + r_next) / 2, r_next
+        ref, var = a * ref + noise, a**2 * var + v
+    a = 1 / (1 + float(s2[-1]))
+    return Draw(a * x + float(s2[-1]) * r, a * ref, a**2 * var)
+
+
 def predictor_corrector(
-    score: Score, sde: VESDE, x: torch.Tensor, steps: int, gen: torch.Generator, *, snr: float, t_eps: float
+    score: Score, sde: VESDE, x: torch.Tensor, steps: int, gen: Noise, *, snr: float, t_eps: float
 ) -> Draw:
     """Euler-Maruyama predictor + one Langevin corrector per step, step size 2 (snr |z| / |s|)^2
     (Song et al. 2021), then Tweedie denoising. NFE = 2 steps + 1."""
@@ -113,7 +165,7 @@ def heun(
     sde: VESDE,
     x: torch.Tensor,
     steps: int,
-    gen: torch.Generator,
+    gen: Noise,
     *,
     sigma_min: float,
     rho: float,
@@ -144,27 +196,42 @@ def heun(
     return Draw(x)
 
 
-def generate(score: Score, sde: VESDE, n: int, dim: int, sampler: str, steps: int, seed: int, batch: int = 8192,
-             progress: bool = False, device: str | torch.device = "cpu", **opts) -> Draw:
-    """n samples from N(0, sigma_max^2) pushed through `sampler` (a name of the registry; options
-    not given take the defaults of the Sampling settings), in batches, without gradients, on
-    `device` (the random stream is the CPU's).
+def batch_sizes(n: int, batch: int) -> list[int]:
+    """n as whole batches and a rest."""
+    return [batch] * (n // batch) + ([n % batch] if n % batch else [])
+
+
+def draw_batches(score: Score, sde: VESDE, sizes: list[int], dim: int, sampler: str, steps: int, gen: torch.Generator,
+                 progress: bool = False, device: str | torch.device = "cpu", **opts) -> Draw:
+    """Batches of the given sizes from N(0, sigma_max^2) pushed through `sampler` (a name of the
+    registry; options not given take the defaults of the Sampling settings), without gradients, on
+    `device`, all from the CPU generator `gen`: a second call continues the stream.
 
     Batches of a few thousand keep the network's activations in cache (2x faster than 65536).
     Raises CldmError if the sampler produces non-finite values.
     """
-    gen = torch.Generator().manual_seed(seed)
     solve = SAMPLERS[sampler].load()
     opts = {**Sampling(sampler=sampler).options(), **opts}
     draws = []
     with torch.no_grad():
-        for size in tqdm([batch] * (n // batch) + ([n % batch] if n % batch else []), desc="sample batches", disable=not progress,
-                         mininterval=5):
+        for size in tqdm(sizes, desc="sample batches", disable=not progress, mininterval=5):
             x0 = sde.sigma_max * torch.randn(size, dim, generator=gen).to(device)
             draw = solve(score, sde, x0, steps, gen, **opts)
             bad = int((~torch.isfinite(draw.x)).any(dim=1).sum())
             if bad:
                 raise CldmError(f"sampler '{sampler}' produced {bad} non-finite samples of {size}")
             draws.append(draw)
+    return concat(draws)
+
+
+def concat(draws: list[Draw]) -> Draw:
+    """One Draw of the samples (and reference samples) of several, on the CPU."""
     ref = torch.cat([d.ref for d in draws]).cpu() if draws[0].ref is not None else None
     return Draw(torch.cat([d.x for d in draws]).cpu(), ref, draws[0].ref_var)
+
+
+def generate(score: Score, sde: VESDE, n: int, dim: int, sampler: str, steps: int, seed: int, batch: int = 8192,
+             progress: bool = False, device: str | torch.device = "cpu", **opts) -> Draw:
+    """n samples of `sampler` in batches (`draw_batches`) from the random stream `seed`."""
+    return draw_batches(score, sde, batch_sizes(n, batch), dim, sampler, steps, torch.Generator().manual_seed(seed),
+                        progress, device, **opts)

@@ -15,8 +15,10 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class SamplerSpec:
     """A sampler: `function` (module:name), NFE per sample = nfe_per_step * steps + nfe_extra,
-    the Sampling settings it takes as keyword options, and whether it returns the Gaussian
-    reference path used as a control variate."""
+    the Sampling settings it takes as keyword options, whether it returns the Gaussian
+    reference path used as a control variate, and whether its steps are exact steps of the linear
+    part on `ei_grid` with one standard normal each, so that a run can share its Brownian path with a
+    finer `ei` run (`cldm.dm.coupling`)."""
 
     function: str
     doc: str
@@ -24,6 +26,7 @@ class SamplerSpec:
     nfe_extra: int
     options: tuple[str, ...]
     control_variate: bool = False
+    ei_steps: bool = False
 
     def nfe(self, steps: int) -> int:
         return self.nfe_per_step * steps + self.nfe_extra
@@ -38,7 +41,11 @@ SAMPLERS: dict[str, SamplerSpec] = {
                       1, 1, ("t_eps",), control_variate=True),
     "ei": SamplerSpec("cldm.dm.sample:exponential_integrator",
                       "reverse SDE, exponential integrator (Gaussian part exact, the rest by Heun)",
-                      2, 1, ("t_eps", "power"), control_variate=True),
+                      2, 1, ("t_eps", "power"), control_variate=True, ei_steps=True),
+    "eipc": SamplerSpec("cldm.dm.sample:exponential_pc",
+                        "reverse SDE, ei's exponential integrator with one network evaluation a step "
+                        "(predictor-corrector reusing it)", 1, 1, ("t_eps", "power"), control_variate=True,
+                        ei_steps=True),
     "pc": SamplerSpec("cldm.dm.sample:predictor_corrector", "Euler-Maruyama predictor + Langevin corrector",
                       2, 1, ("t_eps", "snr")),
     "heun": SamplerSpec("cldm.dm.sample:heun", "EDM's Heun sampler: probability-flow ODE (churn 0) or stochastic",

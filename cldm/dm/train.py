@@ -82,8 +82,8 @@ def train(
     x = torch.as_tensor(train_x, dtype=torch.float64)  # float32 sums over 1e6 points bias the covariance by 0.1%
     model = kind.build(cfg, x)
     u, u_val = model.standardize(x.float()), model.standardize(torch.as_tensor(val_x, dtype=torch.float32))
-    if min(len(u), len(u_val)) < cfg.batch_size:
-        raise CldmError(f"{len(u)} training and {len(u_val)} validation points: fewer than batch_size {cfg.batch_size}")
+    if problem := cfg.data_problem(len(u), len(u_val)):
+        raise CldmError(problem)
     model.to(dev)
     u = u.to(dev)
     ema = copy.deepcopy(model).requires_grad_(False)
@@ -92,6 +92,7 @@ def train(
     val_batches = [tuple(a.to(dev) for a in b)
                    for b in _fixed_batches(u_val, cfg, model.sde, torch.Generator().manual_seed(seed + 1))]
     ema_update = torch.optim.swa_utils.get_ema_multi_avg_fn(cfg.ema)
+    ema_params, params = list(ema.parameters()), list(model.parameters())
     log: list[dict] = []
     step, running = 0, []
     state = _load_resume(resume_path, fingerprint)
@@ -113,14 +114,15 @@ def train(
         batch = shuffled[i : i + cfg.batch_size]
         t = sample_t(cfg, model.sde, gen).to(dev)
         loss = kind.loss(model, batch, t, torch.randn(batch.shape, generator=gen).to(dev))
-        if not torch.isfinite(loss) or loss.item() > cfg.max_loss:
-            raise CldmError(f"training diverged at step {step}: loss = {loss.item():.4g} (limit {cfg.max_loss:g})")
+        value = loss.item()
+        if not math.isfinite(value) or value > cfg.max_loss:
+            raise CldmError(f"training diverged at step {step}: loss = {value:.4g} (limit {cfg.max_loss:g})")
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
         sched.step()
-        ema_update(list(ema.parameters()), list(model.parameters()), step)
-        running.append(loss.item())
+        ema_update(ema_params, params, step)
+        running.append(value)
         step += 1
         bar.update()
         if step % cfg.log_every == 0 or step == cfg.steps:

@@ -50,10 +50,10 @@ class Gaussian(Polynomial):
 
 @dataclass(frozen=True)
 class Quartic(Polynomial):
-    """S = sigma z^2 / 2 + lam z^4 / 4, K = -z (sigma + lam z^2)."""
+    """S = sigma z^2 / 2 + lam z^4 / 4, K = -z (sigma + lam z^2); lam may be complex (Re lam > 0)."""
 
     sigma: complex
-    lam: float
+    lam: complex
     coeffs: tuple[complex, ...] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -115,15 +115,18 @@ class Chain:
         return k.reshape(z.shape)
 
 
-def make_action(model: str, A: float, B: float, lam: float | None = None, L: int | None = None) -> Polynomial | Chain:
-    """The action of a config point: sigma = A + iB (and lam for the quartic model and the chain,
-    L for the chain)."""
+def make_action(model: str, A: float, B: float, lam: float | None = None, L: int | None = None,
+                lam_im: float = 0.0) -> Polynomial | Chain:
+    """The action of a config point: sigma = A + iB (and lambda = lam + i lam_im for the quartic model,
+    lam and L for the chain)."""
     if model == "chain":
         return Chain(complex(A, B), float(lam), int(L))
     if model == "gaussian":
+        if lam is not None or lam_im:
+            raise ValueError("the gaussian model takes no 'lam' or 'lam_im'")
         return Gaussian(complex(A, B))
     if model == "quartic":
         if lam is None:
             raise ValueError("quartic model needs 'lam'")
-        return Quartic(complex(A, B), float(lam))
+        return Quartic(complex(A, B), complex(lam, lam_im) if lam_im else float(lam))
     raise ValueError(f"unknown model {model!r} (expected 'gaussian', 'quartic' or 'chain')")

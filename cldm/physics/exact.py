@@ -44,14 +44,25 @@ def gaussian_cl_covariance(A: float, B: float) -> np.ndarray:
     return np.linalg.inv(gaussian_cl_matrix(A, B)) / 2
 
 
-def quartic_logZ(sigma: complex, lam: float) -> complex:
-    """ln Z, Z = ∫ exp(-sigma x^2/2 - lam x^4/4) dx = sqrt(sigma/2lam) e^u K_{1/4}(u), u = sigma^2/8lam."""
+def quartic_logZ(sigma: complex, lam: complex) -> complex:
+    """ln Z, Z = ∫ exp(-sigma x^2/2 - lam x^4/4) dx = sqrt(sigma/2lam) e^u K_{1/4}(u), u = sigma^2/8lam
+    (principal branches: valid where `bessel_applies`)."""
     u = sigma**2 / (8 * lam)
     return 0.5 * np.log(sigma / (2 * lam)) + u + np.log(special.kv(0.25, u))
 
 
-def quartic_moments(sigma: complex, lam: float, nmax: int = 8) -> dict[int, complex]:
-    """<z^n>, n = 1..nmax, from Z via K_{1/4} and the Schwinger-Dyson recursion.
+def bessel_applies(sigma: complex, lam: complex) -> bool:
+    """Whether the K_{1/4} form of Z holds with principal branches: Re sigma > 0, Re lam > 0 and
+    |2 arg sigma - arg lam| < pi. Then the path from real positive couplings to (sigma, lam) that
+    turns arg sigma, then arg lam, never takes u = sigma^2/8lam or sigma/lam across the negative
+    real axis, where K_nu and the square root have their cuts; outside (A <= 0, or a large
+    arg lam against arg sigma) the principal-branch formula is a different function."""
+    sigma, lam = complex(sigma), complex(lam)
+    return sigma.real > 0 and lam.real > 0 and abs(2 * np.angle(sigma) - np.angle(lam)) < np.pi
+
+
+def quartic_moments(sigma: complex, lam: complex, nmax: int = 8) -> dict[int, complex]:
+    """<z^n>, n = 1..nmax, from Z via K_{1/4} and the Schwinger-Dyson recursion (where `bessel_applies`).
 
     <z^2> = -2 d ln Z / d sigma; then sigma <z^n> + lam <z^(n+2)> = (n-1) <z^(n-2)>.
     """
@@ -63,30 +74,127 @@ def quartic_moments(sigma: complex, lam: float, nmax: int = 8) -> dict[int, comp
     return {n: (m[n] if n % 2 == 0 else 0j) for n in range(1, nmax + 1)}
 
 
-def quartic_moment_quad(sigma: complex, lam: float, n: int) -> complex:
-    """<z^n> by quadrature of x^n exp(-S(x)) along the real axis (cross-check)."""
+QUAD_NODES = 40
+"""Gauss-Legendre nodes per panel of `quartic_moments_quadrature`."""
+QUAD_DEPTH = 50.0
+"""The integration range ends where |x^n exp(-S(x))| has fallen by e^-QUAD_DEPTH below its peak."""
+QUAD_TOL = 1e-9
+"""Largest accepted refinement change and Schwinger-Dyson residual of the quadrature, relative."""
+
+
+def real_line_extent(sigma: complex, lam: complex, depth: float) -> tuple[float, float]:
+    """(X, peak): |exp(-S(x))| = exp(-A x^2/2 - Re lam x^4/4) peaks at e^peak (x^2 = -A/Re lam if
+    A < 0, else x = 0) and for |x| > X lies below e^(peak - depth) (Re lam > 0; lam = 0: Gaussian, A > 0)."""
+    a, lr = complex(sigma).real, complex(lam).real
+    if lr == 0:
+        return float(np.sqrt(2 * depth / a)), 0.0
+    peak = a * a / (4 * lr) if a < 0 else 0.0
+    t = (-a + np.sqrt(a * a + 4 * lr * (depth + peak))) / lr  # lr t^2/4 + a t/2 = depth - peak, t = X^2
+    return float(np.sqrt(t)), peak
+
+
+def _quartic_integrals(sigma: complex, lam: complex, nmax: int, panels: int) -> np.ndarray:
+    """I_n for even n = 0..nmax, I_n = 2 ∫_0^X x^n exp(-S(x) - peak) dx (the integrand is even), by
+    composite Gauss-Legendre over `panels` equal panels of [0, X]; X leaves out less than e^-QUAD_DEPTH
+    of the peak, with a margin 1.1 for the growth of x^nmax."""
+    X, peak = real_line_extent(sigma, lam, QUAD_DEPTH + 2 * nmax)
+    nodes, weights = np.polynomial.legendre.leggauss(QUAD_NODES)
+    edges = np.linspace(0, 1.1 * X, panels + 1)
+    half = (edges[1] - edges[0]) / 2
+    x = ((edges[:-1] + edges[1:]) / 2)[:, None] + half * nodes[None, :]
+    w = (half * weights)[None, :] * np.exp(-sigma * x**2 / 2 - lam * x**4 / 4 - peak)
+    return 2 * np.array([np.sum(w * x**n) for n in range(0, nmax + 1, 2)])
+
+
+def _panels(sigma: complex, lam: complex, nmax: int) -> int:
+    """Panels of [0, 1.1 X] that resolve the integrand: a quarter turn of the phase
+    B x^2/2 + Im lam x^4/4, or a quarter e-fold of the modulus, per panel; at least 8."""
+    X, _ = real_line_extent(sigma, lam, QUAD_DEPTH + 2 * nmax)
+    t = (1.1 * X) ** 2
+    change = (abs(sigma.imag) + abs(sigma.real)) * t / 2 + (abs(lam.imag) + lam.real) * t * t / 4
+    return max(8, int(np.ceil(change / (np.pi / 2))))
+
+
+def quartic_moments_quadrature(sigma: complex, lam: complex, nmax: int = 8) -> dict:
+    """<z^n>, n = 1..nmax, by quadrature of x^n exp(-sigma x^2/2 - lam x^4/4) along the real line,
+    valid for every Re lam > 0 and any sigma, with the checks that make it trustworthy.
+
+    Returns moments {n: <z^n>} and the checks: `refinement`, the largest relative change of the
+    <z^n> when the panels are doubled, and `schwinger_dyson`, the largest relative residual of
+    sigma <z^n> + lam <z^(n+2)> = (n-1) <z^(n-2)> (integration by parts; the quadrature computes
+    every moment independently, so the relations test it). Raises ValueError if either exceeds
+    QUAD_TOL: then the cancellation in the oscillating integrand is too strong for float64.
+    """
+    sigma, lam = complex(sigma), complex(lam)
+    if lam.real <= 0:
+        raise ValueError(f"Re lambda = {lam.real} <= 0: the integral along the real line diverges")
+    top = nmax + 2 + nmax % 2
+    panels = _panels(sigma, lam, top)
+    with np.errstate(all="ignore"):
+        coarse = _quartic_integrals(sigma, lam, top, panels)
+        fine = _quartic_integrals(sigma, lam, top, 2 * panels)
+        m, m_coarse = fine / fine[0], coarse / coarse[0]
+    refinement = float(np.max(np.abs(m - m_coarse) / np.maximum(np.abs(m), 1e-300)))
+    sd = [abs(sigma * m[k] + lam * m[k + 1] - (2 * k - 1) * m[k - 1]) /
+          max(abs(sigma * m[k]), abs(lam * m[k + 1]), abs((2 * k - 1) * m[k - 1])) for k in range(1, len(m) - 1)]
+    checks = dict(panels=2 * panels, refinement=refinement, schwinger_dyson=float(max(sd)))
+    if not (refinement <= QUAD_TOL and checks["schwinger_dyson"] <= QUAD_TOL):  # NaN fails too
+        raise ValueError(f"quadrature of the quartic moments at sigma = {sigma}, lambda = {lam} is not accurate: "
+                         f"refinement {refinement:.1e}, Schwinger-Dyson residual {checks['schwinger_dyson']:.1e} "
+                         f"(> {QUAD_TOL:g})")
+    moments = {n: complex(m[n // 2]) if n % 2 == 0 else 0j for n in range(1, nmax + 1)}
+    return dict(moments=moments, **checks)
+
+
+def quartic_moment_quad(sigma: complex, lam: complex, n: int) -> complex:
+    """<z^n> by adaptive quadrature (scipy.integrate.quad) of x^n exp(-S(x)) along the real axis: an
+    independent cross-check of the other two forms."""
 
     def weight(x: float) -> complex:
         return np.exp(-sigma * x**2 / 2 - lam * x**4 / 4)
 
     def integral(f) -> complex:
-        re = integrate.quad(lambda x: f(x).real, -np.inf, np.inf, epsabs=1e-13, epsrel=1e-12)[0]
-        im = integrate.quad(lambda x: f(x).imag, -np.inf, np.inf, epsabs=1e-13, epsrel=1e-12)[0]
+        re = integrate.quad(lambda x: f(x).real, -np.inf, np.inf, epsabs=1e-13, epsrel=1e-12, limit=200)[0]
+        im = integrate.quad(lambda x: f(x).imag, -np.inf, np.inf, epsabs=1e-13, epsrel=1e-12, limit=200)[0]
         return complex(re, im)
 
     return integral(lambda x: x**n * weight(x)) / integral(weight)
 
 
-def exact_moments(model: str, A: float, B: float, lam: float | None = None, nmax: int = 8) -> dict[int, complex]:
-    """<z^n>, n = 1..nmax, for a config point."""
+def exact_moments(model: str, A: float, B: float, lam: float | None = None, lam_im: float = 0.0,
+                  nmax: int = 8) -> dict[int, complex]:
+    """<z^n>, n = 1..nmax, for a config point: Gaussian closed form; quartic by the K_{1/4} form
+    where it applies (`bessel_applies`) and is finite, else by checked quadrature along the real
+    line (ValueError where that fails its checks)."""
     sigma = complex(A, B)
     if model == "gaussian":
         return {n: gaussian_moment(sigma, n) for n in range(1, nmax + 1)}
-    return quartic_moments(sigma, lam, nmax)
+    lam_c = complex(lam, lam_im)
+    if bessel_applies(sigma, lam_c):
+        with np.errstate(all="ignore"):
+            m = quartic_moments(sigma, lam_c if lam_im else lam, nmax)
+        if all(np.isfinite(v) for v in m.values()):
+            return m
+    return quartic_moments_quadrature(sigma, lam_c, nmax)["moments"]
+
+
+def point_errors(point: dict) -> list[tuple[str, str]]:
+    """(key, message) if a config point's exact moments cannot be computed: the quadrature along the
+    real line fails its refinement and Schwinger-Dyson checks where exp(-S) oscillates with an
+    amplitude far above its integral (large -A and |B| against lam), or overflows (couplings near
+    the largest float)."""
+    try:
+        with np.errstate(all="ignore"):
+            exact_moments(**{k: point[k] for k in ("model", "A", "B", "lam", "lam_im") if k in point})
+    except (ValueError, ArithmeticError) as err:
+        return [("A", f"no exact moments at this point (A = {point['A']}, B = {point['B']}, lam = {point.get('lam')}, "
+                      f"lam_im = {point.get('lam_im', 0)}): {err}; choose a smaller -A or |B|, or a larger lam")]
+    return []
 
 
 def strip_bounds(A: float, B: float, lam: float) -> tuple[float, float] | None:
-    """y_± = sqrt(A/2lam (1 ± sqrt(1 - B^2/3A^2))); CL stays in |y| < y_- when B^2 < 3A^2.
+    """y_± = sqrt(A/2lam (1 ± sqrt(1 - B^2/3A^2))); CL stays in |y| < y_- when B^2 < 3A^2 (A > 0,
+    real lam > 0).
 
     Returns None where B^2 >= 3A^2: there is no strip and CL may converge to wrong results.
     """
@@ -98,11 +206,14 @@ def strip_bounds(A: float, B: float, lam: float) -> tuple[float, float] | None:
 
 
 def point_strip(physics: dict) -> tuple[float, float] | None:
-    """(y-, y+) of a config point's strip: a quartic point with B^2 < 3A^2, or a chain with lam > 0,
-    A > 0 and B^2 < 3A^2 (the one-site strip bounds every site of a chain: docs/chain.md); None otherwise."""
-    if physics["model"] == "chain" and physics["lam"] > 0 and physics["A"] > 0 or physics["model"] == "quartic":
+    """(y-, y+) of a config point's strip: a quartic point with A > 0, real lambda and B^2 < 3A^2, or a
+    chain with lam > 0, A > 0 and B^2 < 3A^2 (the one-site strip bounds every site of a chain:
+    docs/chain.md); None otherwise (Gaussian; A <= 0; complex lambda; no strip)."""
+    if physics["model"] == "chain" and physics["lam"] > 0 and physics["A"] > 0:
         return strip_bounds(physics["A"], physics["B"], physics["lam"])
-    return None
+    if physics["model"] != "quartic" or physics["A"] <= 0 or physics.get("lam_im", 0):
+        return None
+    return strip_bounds(physics["A"], physics["B"], physics["lam"])
 
 
 def strip_edge(physics: dict) -> float | None:

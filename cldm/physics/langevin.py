@@ -9,6 +9,7 @@ site; the same code runs both.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 
 import numpy as np
@@ -58,6 +59,25 @@ def heun_step(action: Action, z: np.ndarray, eps, xi: np.ndarray, k: np.ndarray 
 STEPS = {"euler": euler_step, "heun": heun_step}
 
 
+def schedule_problems(*, interval: float, therm: float, eps: float, kref: float | None) -> list[tuple[str, str]]:
+    """(argument, message) for a schedule that `simulate` cannot run: a count of intervals or steps
+    that is not a finite number, or, with a fixed step (kref None), an interval that is not a whole
+    number of steps. Empty for a schedule it runs."""
+    problems = []
+    if not interval > 0 or not eps > 0:
+        return [("interval" if not interval > 0 else "eps", f"interval {interval} and step {eps} must be > 0")]
+    if not math.isfinite(therm / interval):
+        problems.append(("therm", f"therm / interval = {therm:g} / {interval:g} is not a finite number of intervals"))
+    steps = interval / eps
+    if not math.isfinite(eps):
+        problems.append(("eps", f"the step {eps:g} is not a finite number"))
+    elif not math.isfinite(steps):
+        problems.append(("eps", f"interval / step = {interval:g} / {eps:g} is not a finite number of steps"))
+    elif kref is None and abs(steps - round(steps)) > 1e-9:
+        problems.append(("interval", f"interval {interval} is not a multiple of the step {eps} (a fixed step: kref null)"))
+    return problems
+
+
 def _advance(action, z, duration, eps, kref, step, noise) -> None:
     """Integrate every chain over Langevin time `duration`.
 
@@ -102,8 +122,8 @@ def simulate(
     """
     if integrator not in STEPS:
         raise ValueError(f"unknown integrator {integrator!r}; choose one of {INTEGRATORS}")
-    if kref is None and abs(interval / eps - round(interval / eps)) > 1e-9:
-        raise ValueError(f"interval {interval} is not a multiple of the step {eps}")
+    if problems := schedule_problems(interval=interval, therm=therm, eps=eps, kref=kref):
+        raise ValueError("; ".join(message for _, message in problems))
     n_therm = int(np.ceil(therm / interval - 1e-9))
     starts = range(0, chains, CHAIN_GROUP)
     streams = np.random.SeedSequence(seed).spawn(len(starts))

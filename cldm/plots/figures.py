@@ -10,8 +10,10 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.colors import LogNorm, Normalize  # noqa: E402
 
+from cldm.analysis.quantities import CUMULANT, MOMENT, select  # noqa: E402
 from cldm.plots.fields import curl, divergence, histogram, total_variation  # noqa: E402
 from cldm.io import atomic_path  # noqa: E402
+from cldm.physics.models import complex_text  # noqa: E402
 
 STYLE = {
     "figure.figsize": (6.4, 4.0),
@@ -34,26 +36,61 @@ def save(fig: plt.Figure, paths: list[str]) -> None:
     plt.close(fig)
 
 
-def moments_figure(moments: pd.DataFrame, title: str, quantity: str = "<z^n>", variable: str = "n") -> plt.Figure:
-    """Re and Im <z^n> against n for exact, CL and DM (top), and CL and DM minus exact with their
-    error bars (bottom), where the deviations are visible; rows `n,estimator,re,re_err,im,im_err`
-    of another quantity (e.g. G(r) of a chain, n = r) with its name and variable."""
+def moments_figure(table: pd.DataFrame, title: str) -> plt.Figure:
+    """Re and Im <z^n> against n for exact, CL and each DM estimator (top), their deviations from
+    exact with error bars (middle), and the pulls (kappa_n - exact)/error of the cumulants (bottom).
+    `table` is a moments.csv (cldm.analysis.quantities)."""
+    moments, kappas = select(table, MOMENT), select(table, CUMULANT)
     exact = moments[moments.estimator == "exact"].set_index("n")
+    exact_k = kappas[kappas.estimator == "exact"].set_index("n")
     with plt.rc_context(STYLE):
-        fig, axes = plt.subplots(2, 2, sharex=True, figsize=(7.2, 5.6), height_ratios=(3, 2))
+        fig, axes = plt.subplots(3, 2, sharex=True, figsize=(7.2, 7.6), height_ratios=(3, 2, 2))
         for col, part in enumerate(("re", "im")):
             for i, (est, t) in enumerate(moments.groupby("estimator", sort=False)):
                 fmt = "o" if est != "exact" else "_"
+                color = COLORS.get(est, f"C{i + 1}")
                 axes[0, col].errorbar(t.n + 0.12 * (i - 1), t[part], yerr=t[f"{part}_err"], fmt=fmt, ms=4, capsize=2,
-                                      color=COLORS[est], label=est)
+                                      color=color, label=est)
                 if est != "exact":
                     axes[1, col].errorbar(t.n + 0.12 * (i - 1), t[part].values - exact.loc[t.n, part].values,
-                                          yerr=t[f"{part}_err"], fmt="o", ms=4, capsize=2, color=COLORS[est])
+                                          yerr=t[f"{part}_err"], fmt="o", ms=4, capsize=2, color=color)
+                    k = kappas[kappas.estimator == est]
+                    axes[2, col].plot(k.n + 0.12 * (i - 1), (k[part].values - exact_k.loc[k.n, part].values)
+                                      / k[f"{part}_err"].values, "o", ms=4, color=color)
             name = "Re" if part == "re" else "Im"
-            axes[0, col].set_title(f"{name} {quantity}")
+            axes[0, col].set_title(f"{name} <z^n>")
             axes[1, col].axhline(0, color=COLORS["exact"], lw=0.8)
-            axes[1, col].set_ylabel(f"{name} {quantity} - exact")
-            axes[1, col].set_xlabel(variable)
+            axes[1, col].set_ylabel(f"{name} <z^n> - exact")
+            axes[2, col].axhspan(-1, 1, color="0.85", lw=0)
+            for y in (-3, 3):
+                axes[2, col].axhline(y, color="0.5", ls=":", lw=0.8)
+            axes[2, col].set_ylabel(f"{name} (κ_n - exact) / error")
+            axes[2, col].set_xlabel("n")
+        axes[0, 0].legend()
+        fig.suptitle(title)
+        fig.tight_layout()
+    return fig
+
+
+def correlator_figure(rows: pd.DataFrame, title: str) -> plt.Figure:
+    """Re and Im G(r) against r for exact, CL and DM (top), and CL and DM minus exact with their
+    error bars (bottom); `rows` are the G rows of a chain point's observables.csv (n = r)."""
+    exact = rows[rows.estimator == "exact"].set_index("n")
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(2, 2, sharex=True, figsize=(7.2, 5.6), height_ratios=(3, 2))
+        for col, part in enumerate(("re", "im")):
+            for i, (est, t) in enumerate(rows.groupby("estimator", sort=False)):
+                color = COLORS.get(est, f"C{i + 1}")
+                axes[0, col].errorbar(t.n + 0.12 * (i - 1), t[part], yerr=t[f"{part}_err"], fmt="o" if est != "exact" else "_",
+                                      ms=4, capsize=2, color=color, label=est)
+                if est != "exact":
+                    axes[1, col].errorbar(t.n + 0.12 * (i - 1), t[part].values - exact.loc[t.n, part].values,
+                                          yerr=t[f"{part}_err"], fmt="o", ms=4, capsize=2, color=color)
+            name = "Re" if part == "re" else "Im"
+            axes[0, col].set_title(f"{name} G(r)")
+            axes[1, col].axhline(0, color=COLORS["exact"], lw=0.8)
+            axes[1, col].set_ylabel(f"{name} G(r) - exact")
+            axes[1, col].set_xlabel("r")
         axes[0, 0].legend()
         fig.suptitle(title)
         fig.tight_layout()
@@ -81,7 +118,7 @@ def point_title(point: str, physics: dict) -> str:
     """'point: S = ..., sigma = A + iB (, lambda = lam)' for figure titles."""
     sigma = f"σ = {physics['A']:g} {'-' if physics['B'] < 0 else '+'} {abs(physics['B']):g}i"
     if physics["model"] == "quartic":
-        return f"{point}: S = σz²/2 + λz⁴/4, {sigma}, λ = {physics['lam']:g}"
+        return f"{point}: S = σz²/2 + λz⁴/4, {sigma}, λ = {complex_text(physics['lam'], physics.get('lam_im', 0))}"
     if physics["model"] == "chain":
         return f"{point}: chain of L = {physics['L']} sites, {sigma}, λ = {physics['lam']:g}"
     return f"{point}: S = σz²/2, {sigma}"

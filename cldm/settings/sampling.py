@@ -12,14 +12,21 @@ from cldm.dm.samplers import SAMPLERS
 @dataclass(frozen=True)
 class Sampling(Stage):
     description: ClassVar[str] = "reverse-time sampling of every ensemble member"
-    sampler: str = knob("ei", "; ".join(f"{k}: {s.doc}" for k, s in SAMPLERS.items()), enum=list(SAMPLERS))
-    steps: int = knob(100, "solver steps (network evaluations: see the sampler)", minimum=2)
-    samples: int = knob(250000, "samples per ensemble member", minimum=1)
+    sampler: str = knob("eipc", "; ".join(f"{k}: {s.doc}" for k, s in SAMPLERS.items()), enum=list(SAMPLERS))
+    steps: int = knob(48, "solver steps (network evaluations: see the sampler)", minimum=2)
+    samples: int | None = knob(None, "samples per ensemble member; null: each member's from its error budget "
+                               "(error_ratio, cldm.analysis.budget)", minimum=1)
+    error_ratio: float = knob(0.3, "samples null: a member's sampling error of Re and Im <z^2> at most this fraction "
+                              "of its training data's CL error", exclusiveMinimum=0)
+    pilot_samples: int = knob(32768, "samples null: the pilot that measures the sampling error (whole batches), "
+                              "and the fewest samples", minimum=1)
+    max_samples: int = knob(2000000, "samples null: the most samples per member", minimum=1)
     batch: int = knob(2048, "samples per sampler call (activations that stay in the CPU cache are faster)",
                       minimum=1)
-    t_eps: float = knob(1e-5, "em, ei, pc: the last time of the reverse SDE before Tweedie denoising",
-                        exclusiveMinimum=0, exclusiveMaximum=1)
-    power: float = knob(2.0, "ei: time grid t_i = t_eps + (1 - t_eps)(1 - i/N)^power", minimum=1)
+    t_eps: float = knob(1e-5, "em, ei, eipc, pc: the last time of the reverse SDE before Tweedie denoising (>= 1e-12: "
+                        "sigma(t_eps) ~ sqrt(t_eps) stays above float32's resolution)", minimum=1e-12,
+                        exclusiveMaximum=1)
+    power: float = knob(3.5, "ei, eipc: time grid t_i = t_eps + (1 - t_eps)(1 - i/N)^power", minimum=1)
     snr: float = knob(0.05, "pc: corrector signal-to-noise ratio (its Langevin step biases the variance by ~snr^2)",
                       exclusiveMinimum=0)
     sigma_min: float = knob(2e-3, "heun: the smallest noise level before the last step to 0", exclusiveMinimum=0)
@@ -34,6 +41,26 @@ class Sampling(Stage):
         return {k: getattr(self, k) for k in SAMPLERS[self.sampler].options}
 
     def params(self) -> dict:
-        """What a sampling job depends on: the common settings and the chosen sampler's options only
-        (changing another sampler's option reruns nothing)."""
-        return {k: v for k, v in self.as_dict().items() if k in ("sampler", "steps", "samples", "batch", *self.options())}
+        """What a sampling job depends on: the common settings, the error budget's where the samples
+        are not fixed, and the chosen sampler's options only (changing another sampler's option reruns
+        nothing)."""
+        budget = ("error_ratio", "pilot_samples", "max_samples") if self.samples is None else ()
+        keys = ("sampler", "steps", "samples", "batch", *budget, *self.options())
+        return {k: v for k, v in self.as_dict().items() if k in keys}
+
+    def errors(self) -> list[tuple[str, str]]:
+        if self.samples is None and self.max_samples < self.pilot():
+            return [("max_samples", f"{self.max_samples} is below the pilot's {self.pilot()} samples "
+                                    f"(pilot_samples in whole batches of {self.batch})")]
+        return []
+
+    def most_samples(self) -> int:
+        """The most samples a member draws: `samples`, or with the error budget max_samples (in whole
+        batches, at least the pilot's)."""
+        if self.samples is not None:
+            return self.samples
+        return max(self.pilot(), self.batch * -(-self.max_samples // self.batch))
+
+    def pilot(self) -> int:
+        """The pilot's samples: pilot_samples in whole batches."""
+        return self.batch * -(-self.pilot_samples // self.batch)

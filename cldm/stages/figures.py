@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from cldm.io import load_samples, read_csv
 from cldm.plots.fields import exact_density, sample_grid
-from cldm.plots.figures import distributions_figure, loss_figure, moments_figure, point_title, save, subsample
+from cldm.plots.figures import (correlator_figure, distributions_figure, loss_figure, moments_figure, point_title, save,
+                                subsample)
 
 MAX_SAMPLES = 10**6
 """Samples per histogram."""
@@ -14,7 +15,7 @@ BINS = 100
 
 
 def moments(point: str, physics: dict, moments_path: str, paths: list[str]) -> None:
-    save(moments_figure(read_csv(moments_path), f"{point_title(point, physics)}: moments"), paths)
+    save(moments_figure(read_csv(moments_path), f"{point_title(point, physics)}: moments and cumulants"), paths)
 
 
 def loss(point: str, loss_paths: list[str], paths: list[str]) -> None:
@@ -30,5 +31,4 @@ def distributions(point: str, physics: dict, cl_path: str, dm_path: str, paths: 
 def correlator(point: str, physics: dict, observables_path: str, paths: list[str]) -> None:
     """G(r), r = 0..L/2, of a chain point: exact, CL and DM with errors, and their deviations."""
     table = read_csv(observables_path)
-    save(moments_figure(table[table.observable == "G"], f"{point_title(point, physics)}: two-point function", "G(r)", "r"),
-         paths)
+    save(correlator_figure(table[table.observable == "G"], f"{point_title(point, physics)}: two-point function"), paths)

@@ -20,7 +20,10 @@ def run_langevin(point: str, physics: dict, settings: Langevin, seed: int, sampl
     action = make_action(**physics)
     stream = derive_seed(seed, "langevin", point)
     z = simulate(action, **settings.engine(), seed=stream, progress=progress)
-    diagnostics = (chain_diagnostics if action.field_shape else cl_diagnostics)(action, physics, z)
+    if action.field_shape:
+        diagnostics = chain_diagnostics(action, physics, z)
+    else:
+        diagnostics = cl_diagnostics(action, physics, z, settings)
     diagnostics["step_scan"] = step_scan(action, settings, derive_seed(stream, "scan"))
     meta = provenance(dict(point=point, physics=physics, langevin=settings.as_dict()), seed, code)
     sites = dict(sites=np.int64(z.shape[2])) if action.field_shape else {}

@@ -1,6 +1,7 @@
 rule moments:
-    """<z^n>, n = 1..8: exact, CL (autocorrelation-aware errors), DM (ensemble random effects over
-    the members' deviations from their own training data, plus that data's CL error)."""
+    """<z^n>, n = 1..8, and cumulants kappa_2..kappa_8: exact, CL (autocorrelation-aware errors), DM
+    (ensemble random effects over the members' deviations from their own training data, plus that
+    data's CL error)."""
     input:
         cl=rules.langevin.output.samples,
         dm=rules.pool.output[0],
@@ -12,6 +13,8 @@ rule moments:
         training=lambda w: settings(w.point, "training"),
         code=code("moments"),
     threads: 1
+    resources:
+        mem_mb=mem_mb("moments"),
     log:
         "results/logs/{point}/moments.log",
     benchmark:
@@ -33,6 +36,8 @@ rule quality:
         seed=lambda w: seed(w.point),
         code=code("quality"),
     threads: 1
+    resources:
+        mem_mb=mem_mb("quality"),
     log:
         "results/logs/{point}/quality.log",
     benchmark:
@@ -42,7 +47,8 @@ rule quality:
 
 
 rule tables:
-    """The study's tables: quartic <z^n>/n and Gaussian <z^n>, n = 2, 4, 6, 8."""
+    """The study's tables: quartic <z^n>/n and Gaussian <z^n>, n = 2, 4, 6, 8, cumulants kappa_4,
+    kappa_6, kappa_8, and the pulls against exact."""
     input:
         moments=expand(rules.moments.output.moments, point=VARIABLE_POINTS),
         diagnostics=expand(rules.langevin.output.diagnostics, point=VARIABLE_POINTS),

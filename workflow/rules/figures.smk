@@ -1,5 +1,5 @@
 rule figure_moments:
-    """Exact, CL and DM moments against n."""
+    """Exact, CL and DM moments against n, and the cumulants' pulls."""
     input:
         moments=rules.moments.output.moments,
     output:
@@ -62,6 +62,8 @@ rule figure_distributions:
         physics=lambda w: physics(w.point),
         code=code("figure_distributions"),
     threads: 1
+    resources:
+        mem_mb=mem_mb("figure_distributions"),
     log:
         "results/logs/{point}/figure_distributions.log",
     benchmark:
@@ -87,6 +89,8 @@ rule figure_field:
         bins=lambda w: FIELDS[w.field],
         code=code("figure_field"),
     threads: 1
+    resources:
+        mem_mb=mem_mb("figure_field"),
     log:
         "results/logs/{point}/figure_{field}.log",
     benchmark:

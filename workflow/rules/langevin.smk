@@ -11,7 +11,7 @@ rule langevin:
     threads: STUDY.threads.langevin
     resources:
         runtime=60,
-        mem_mb=4000,
+        mem_mb=mem_mb("langevin"),
     log:
         "results/logs/{point}/langevin.log",
     benchmark:

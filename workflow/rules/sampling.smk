@@ -1,18 +1,21 @@
 rule sample:
-    """Samples of one ensemble member from the reverse-time solver of the config."""
+    """Samples of one ensemble member from the reverse-time solver of the config; as many as its
+    error budget asks (the CL error of its training chains) unless sampling.samples is set."""
     input:
         model=rules.train.output.model,
+        cl=rules.langevin.output.samples,
     output:
         "results/{point}/samples/member{k}.npz",
     params:
         settings=lambda w: settings(w.point, "sampling"),
+        training=lambda w: settings(w.point, "training"),
         seed=lambda w: seed(w.point),
         device=STUDY.device,
         code=code("sample"),
     threads: STUDY.threads.sample
     resources:
         runtime=60,
-        mem_mb=4000,
+        mem_mb=mem_mb("sample"),
     log:
         "results/logs/{point}/sample_member{k}.log",
     benchmark:
@@ -26,10 +29,12 @@ rule sample_transfer:
     transfer: the network is translation-equivariant)."""
     input:
         model=rules.train.output.model,
+        cl=rules.langevin.output.samples,
     output:
         "results/{point}/transfer/member{k}.npz",
     params:
         settings=lambda w: settings(w.point, "sampling"),
+        training=lambda w: settings(w.point, "training"),
         sites=lambda w: transfer_sites(w.point),
         seed=lambda w: seed(w.point),
         device=STUDY.device,
@@ -55,6 +60,8 @@ rule pool:
     params:
         code=code("pool"),
     threads: 1
+    resources:
+        mem_mb=mem_mb("pool"),
     log:
         "results/logs/{point}/pool.log",
     benchmark:

@@ -14,7 +14,7 @@ rule train:
     threads: STUDY.threads.train
     resources:
         runtime=120,
-        mem_mb=4000,
+        mem_mb=mem_mb("train"),
     log:
         "results/logs/{point}/train_member{k}.log",
     benchmark:

@@ -1,0 +1,65 @@
+"""Each ensemble member against its own training data, from a finished study; prints JSON.
+
+For every member k of a point: e_k = y_k - d_k for Re and Im <z^n>/n, n = 2, 4, 6, 8, with y_k the
+member's DM estimate (control variates where dm.npz has the reference samples) and d_k the moment of
+the CL chains it trained on, in units of the member's combined error sqrt(s_k^2 + v_k^2) (s_k
+sampling, v_k the data's CL error as the pooling scales it). A solver bias or a model's systematic
+error shows as e_k of one sign in every member; noise as |e_k| ~ 1.
+
+    .venv/bin/python benchmarks/dm_members.py [--results results] [--points quartic gaussian]
+"""
+
+import argparse
+import json
+
+import numpy as np
+import yaml
+
+from cldm.analysis.split import member_chains
+from cldm.analysis.stats import cv_moments, moments
+from cldm.config import load_study
+from cldm.io import load_chains, load_samples
+
+NS = (2, 4, 6, 8)
+
+
+def members(results: str, point: str, ensemble: int, val_fraction: float) -> list[dict]:
+    z, _ = load_chains(f"{results}/{point}/cl.npz")
+    dm = load_samples(f"{results}/{point}/dm.npz")
+    cl = moments(z, max(NS))
+    out = []
+    for k in range(ensemble):
+        share = member_chains(len(z), ensemble, k, val_fraction)[0]
+        mine = dm["member"] == k
+        if "z_ref" in dm:
+            est = cv_moments(dm["z"][mine], dm["z_ref"][mine], dm["ref_mean"][k], dm["ref_cov"][k], max(NS))
+        else:
+            est = moments(dm["z"][mine], max(NS), iid=True)
+        scale = np.sqrt(len(z) / len(share))
+        row = dict(member=k, samples=int(mine.sum()))
+        for n in NS:
+            data = np.mean(z[share] ** n)
+            for part, d in (("re", data.real), ("im", data.imag)):
+                e, s, v = est[n - 1][part] - d, est[n - 1][f"{part}_err"], cl[n - 1][f"{part}_err"] * scale
+                row[f"z{n}_{part}"] = dict(dev=float(f"{e / n:.2e}"), pull=round(float(e / np.hypot(s, v)), 2),
+                                           s=float(f"{s / n:.1e}"), v=float(f"{v / n:.1e}"))
+        out.append(row)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--results", default="results")
+    ap.add_argument("--config", default="config/config.yaml")
+    ap.add_argument("--points", nargs="*")
+    a = ap.parse_args()
+    study = load_study(yaml.safe_load(open(a.config)))
+    report = {}
+    for point in a.points or list(study.points):
+        t = study.points[point].training
+        report[point] = members(a.results, point, t.ensemble, t.val_fraction)
+    print(json.dumps(report, indent=1))
+
+
+if __name__ == "__main__":
+    main()

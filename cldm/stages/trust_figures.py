@@ -1,0 +1,22 @@
+"""Stages figure_boundary and figure_trust: the evidence for or against CL of one point (from its
+cl_diagnostics.json), and the study's CL errors next to the boundary terms (from the trust table)."""
+
+from __future__ import annotations
+
+import json
+
+from cldm.io import read_csv
+from cldm.plots.figures import point_title, save
+from cldm.plots.trust import boundary_figure, trust_figure
+
+
+def boundary(point: str, physics: dict, diagnostics_path: str, paths: list[str]) -> None:
+    """B_O(Y) with its plateau and the drift histogram of one point."""
+    with open(diagnostics_path) as f:
+        diagnostics = json.load(f)
+    save(boundary_figure(diagnostics, point_title(point, physics)), paths)
+
+
+def study(table_path: str, paths: list[str]) -> None:
+    """Per point, (CL - exact)/error next to the boundary-term plateau/error."""
+    save(trust_figure(read_csv(table_path)), paths)
