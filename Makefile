@@ -1,6 +1,7 @@
 # Entry points; each one sets up everything it needs on a fresh machine.
 #   make study   - the whole study on config/config.yaml, locally
 #   make scan    - the parameter scans of config/scan.yaml (docs/scans.md), locally
+#   make chain   - the lattice study on config/chain.yaml alone (docs/chain.md)
 #   make test    - the test suite (what .ci/run calls)
 #   make cl-failure - the study config/cl-failure.yaml (where CL is right and where it is wrong) alone
 # and, for the edit-test loop, make test-fast: the unit tests (no workflow runs), under a minute.
@@ -8,7 +9,7 @@ PY      := .venv/bin/python
 CORES   ?= 2
 STAMP   := .venv/.installed
 
-.PHONY: study cl-failure scan test test-fast setup report clean
+.PHONY: study cl-failure scan chain test test-fast setup report clean
 
 $(STAMP): requirements.txt pyproject.toml
 	python3 -m venv .venv
@@ -28,6 +29,10 @@ cl-failure: $(STAMP)
 
 scan: $(STAMP)
 	$(PY) -m snakemake scans --workflow-profile workflow/profiles/default --cores $(CORES) --configfile config/scan.yaml
+
+chain: $(STAMP)
+	$(PY) -m snakemake --workflow-profile workflow/profiles/default --configfile config/chain.yaml \
+		--replace-workflow-config --cores $(CORES)
 
 report: $(STAMP)
 	$(PY) -m snakemake --workflow-profile workflow/profiles/default --report results/report.html

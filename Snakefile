@@ -41,7 +41,10 @@ localrules:
     figure_loss,
     figure_distributions,
     figure_field,
+    figure_correlator,
     observables,
+    transfer,
+    chain_tables,
     figure_boundary,
     trust,
     figure_trust,
@@ -50,19 +53,25 @@ localrules:
     scan_figure,
 
 
+# one-variable points: moments, their figures and table; chain points (fields): observables, G(r),
+# the size transfer where configured, and their table; both: CL, DM samples, quality, P(x, y), loss
 rule all:
     input:
         expand(rules.langevin.output, point=POINTS),
         per_estimator(rules.pool.output),
-        expand(rules.moments.output, point=POINTS),
         per_estimator(rules.quality.output),
-        expand(rules.figure_moments.output, point=POINTS),
         per_kind(rules.figure_loss.output),
         per_estimator(rules.figure_distributions.output),
-        per_kind(rules.figure_field.output, field=FIELDS),
-        rules.tables.output,
-        expand(rules.figure_boundary.output, point=POINTS),
-        rules.trust.output,
-        rules.figure_trust.output,
+        expand(rules.moments.output, point=VARIABLE_POINTS),
+        expand(rules.figure_moments.output, point=VARIABLE_POINTS),
+        per_kind(rules.figure_field.output, VARIABLE_POINTS, field=FIELDS),
+        rules.tables.output if VARIABLE_POINTS else [],
+        expand(rules.figure_boundary.output, point=VARIABLE_POINTS),
+        rules.trust.output if VARIABLE_POINTS else [],
+        rules.figure_trust.output if VARIABLE_POINTS else [],
+        expand(rules.observables.output, point=FIELD_POINTS),
+        expand(rules.figure_correlator.output, point=FIELD_POINTS),
+        expand(rules.transfer.output, point=[p for p in FIELD_POINTS if transfer_sites(p)]),
+        rules.chain_tables.output if FIELD_POINTS else [],
         SCAN_TARGETS,
     default_target: True

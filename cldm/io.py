@@ -60,6 +60,15 @@ def load_chains(path: str) -> tuple[np.ndarray, dict]:
     return data["z"].reshape(int(data["chains"]), -1, *sites), data
 
 
+def load_fields(path: str) -> tuple[np.ndarray, dict]:
+    """The samples of an archive of fields (one with a `sites` entry: DM samples of a chain point)
+    as shape (samples, sites), and the archive."""
+    data = load_samples(path)
+    if "sites" not in data:
+        raise CldmError(f"{path} holds one variable per sample (no 'sites' entry), not fields")
+    return data["z"].reshape(-1, int(data["sites"])), data
+
+
 def write_json(path: str, obj: dict) -> None:
     with atomic_path(path) as tmp, open(tmp, "w") as f:
         json.dump(obj, f, indent=2, sort_keys=True)

@@ -18,7 +18,8 @@ import math
 
 import numpy as np
 
-from cldm.analysis.stats import cv_moments, moments
+from cldm.analysis.observables import cv_sample_rows, sample_rows
+from cldm.analysis.stats import cv_moments, iid_mean_error, moments
 
 
 def z2_errors(z: np.ndarray, z_ref: np.ndarray | None = None, ref_mean: np.ndarray | None = None,
@@ -42,3 +43,20 @@ def samples_needed(pilot: int, pilot_errors: tuple[float, float], data_errors: t
     need = pilot * max((s / (ratio * v)) ** 2 if v > 0 else math.inf for s, v in zip(pilot_errors, data_errors))
     n = batch * math.ceil(min(need, cap) / batch)
     return int(min(max(n, pilot), cap))
+
+
+def phi2_errors(phi: np.ndarray, phi_ref: np.ndarray | None = None, ref_mean: np.ndarray | None = None,
+                ref_cov: np.ndarray | None = None) -> tuple[float, float]:
+    """A chain's z2_errors: errors of Re and Im of the site average <phi^2> of independent fields phi
+    (N, L), plain or with the reference fields as control variates (as the DM rows compute them)."""
+    rows = sample_rows(phi, "DM", iid_mean_error) if phi_ref is None else cv_sample_rows(phi, phi_ref, ref_mean,
+                                                                                       ref_cov, "DM")
+    row = rows.set_index(["observable", "n"]).loc[("phi", 2)]
+    return float(row.re_err), float(row.im_err)
+
+
+def data_phi2_errors(chains: np.ndarray) -> tuple[float, float]:
+    """A chain's data_z2_errors: errors of Re and Im of the site average <phi^2> of CL chains of shape
+    (chains, samples, L): Gamma method."""
+    row = sample_rows(chains, "CL").set_index(["observable", "n"]).loc[("phi", 2)]
+    return float(row.re_err), float(row.im_err)

@@ -1,10 +1,16 @@
-"""Distribution-level agreement of DM and CL samples: sliced Wasserstein distance and the strip."""
+"""Distribution-level agreement of DM and CL samples: sliced Wasserstein distance and the strip;
+for fields also the covariance of the sites."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
+from cldm.analysis.stats import iid_mean_error, mean_error
 from cldm.coords import to_xy
+
+Estimate = Callable[[np.ndarray], tuple[float, float, float]]
 
 N_DIRECTIONS = 64
 
@@ -53,3 +59,50 @@ def dm_quality(cl_held_out: np.ndarray, z_dm: np.ndarray, y_minus: float | None,
 
 def _outside(z: np.ndarray, y_minus: float | None) -> float | None:
     return None if y_minus is None else float(np.mean(np.abs(z.imag) >= y_minus))
+
+
+def covariance_kernel(phi: np.ndarray, estimate: Estimate) -> tuple[np.ndarray, np.ndarray]:
+    """(K, err): the second moments K_ab(r) = <v_a(x) v_b(x + r)> of v = (Re phi, Im phi), r = 0..L-1,
+    averaged over the sites x (translations), shape (L, 2, 2), and their errors from `estimate`
+    (series -> (mean, err, tau)) on each site-averaged series; phi (..., L), e.g. CL chains
+    (chains, samples, L) with the Gamma method or DM samples (N, L) with i.i.d. errors. With a zero
+    mean (phi -> -phi) this is the circulant covariance: entry (a x, b x') is K_ab(x' - x mod L)."""
+    v = (phi.real, phi.imag)
+    L = phi.shape[-1]
+    K, err = np.zeros((L, 2, 2)), np.zeros((L, 2, 2))
+    for r in range(L):
+        for a in range(2):
+            for b in range(2):
+                K[r, a, b], err[r, a, b], _ = estimate((v[a] * np.roll(v[b], -r, axis=-1)).mean(axis=-1))
+    return K, err
+
+
+def field_covariance_quality(cl: np.ndarray, dm: np.ndarray, train_fraction: float, exact: np.ndarray | None = None) -> dict:
+    """The DM ensemble's field covariance against CL's (and the exact one): relative Frobenius errors
+    ||K_DM - K||_F / ||K||_F of the translation-averaged kernels (`covariance_kernel`; the norm of the
+    full 2L x 2L circulant matrix is sqrt(L) times the kernel's, so the ratio is the same), each with
+    its statistical floor sqrt(sum err^2) / ||K||_F from the entries' errors.
+
+    cl: all CL chains (chains, samples, L); dm: the pooled DM samples (N, L), whose models learned
+    from the fraction `train_fraction` of the chains. Against exact (2L x 2L in the order x_0..x_{L-1},
+    y_0..y_{L-1}, as cldm.physics.chain_exact.gaussian_chain_cl_covariance) the DM floor combines its
+    sampling error and its training data's (CL errors / sqrt(train_fraction)); against CL (all
+    chains), the sampling error and the difference between the training chains and all chains
+    (CL errors times sqrt(1/train_fraction - 1)). A floor ratio (error / floor) of order one or less
+    means the model reproduces the covariance up to statistics."""
+    k_cl, e_cl = covariance_kernel(cl, mean_error)
+    k_dm, e_dm = covariance_kernel(dm, iid_mean_error)
+
+    def compare(k: np.ndarray, ref: np.ndarray, *errors: np.ndarray) -> dict:
+        norm = np.linalg.norm(ref)
+        rel, floor = np.linalg.norm(k - ref) / norm, np.sqrt(sum(np.sum(e**2) for e in errors)) / norm
+        return dict(rel_frobenius=float(rel), floor=float(floor), ratio=float(rel / floor))
+
+    out = dict(dm_vs_cl=compare(k_dm, k_cl, e_dm, e_cl * np.sqrt(1 / train_fraction - 1)),
+               kernel_cl=k_cl.tolist(), kernel_dm=k_dm.tolist())
+    if exact is not None:
+        L = cl.shape[-1]
+        k_ex = np.array([[[exact[a * L, b * L + r] for b in range(2)] for a in range(2)] for r in range(L)])
+        out |= dict(dm_vs_exact=compare(k_dm, k_ex, e_dm, e_cl / np.sqrt(train_fraction)),
+                    cl_vs_exact=compare(k_cl, k_ex, e_cl), kernel_exact=k_ex.tolist())
+    return out

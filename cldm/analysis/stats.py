@@ -61,7 +61,7 @@ def moments(z: np.ndarray, nmax: int = 8, iid: bool = False) -> list[dict]:
     with iid=True for independent samples (tau_int = 1/2).
     """
     z = np.asarray(z)
-    estimate = _iid if iid else mean_error
+    estimate = iid_mean_error if iid else mean_error
     rows, zn = [], np.ones_like(z)
     for n in range(1, nmax + 1):
         zn = zn * z
@@ -71,7 +71,8 @@ def moments(z: np.ndarray, nmax: int = 8, iid: bool = False) -> list[dict]:
     return rows
 
 
-def _iid(x: np.ndarray) -> tuple[float, float, float]:
+def iid_mean_error(x: np.ndarray) -> tuple[float, float, float]:
+    """Mean, its error std / sqrt(N) and tau_int = 1/2 of independent samples (any shape)."""
     return float(x.mean()), float(x.std(ddof=1) / np.sqrt(x.size)), 0.5
 
 

@@ -3,6 +3,9 @@
 rebuild it from a saved state, and the loss that trains it. A new kind (another network, another
 loss) is one more entry of FAMILIES.
 
+"score" is the MLP of one complex variable (rows (x, y)); "field" the translation-equivariant
+convolutional network of a periodic chain (`cldm.dm.field_model`, rows of L sites' (x, y)).
+
 A model is an nn.Module with the interface of `cldm.dm.model.ScoreNet`, which the samplers and the
 sampling stage use: `sde` (the VESDE), `standardize(x)` and `destandardize(u)` between data rows and
 the whitened coordinates u the network works in, `forward(u, t)` the score in u, and
@@ -23,6 +26,7 @@ from torch import nn
 
 from cldm.dm import conditioned
 from cldm.dm.energy import EnergyNet
+from cldm.dm.field_model import FieldScoreNet, site_covariance_kernel
 from cldm.dm.model import ScoreNet
 from cldm.dm.sde import VESDE
 from cldm.settings.scan import ConditionedTraining
@@ -77,9 +81,20 @@ def _restore_energy_net(cfg: Training, state: dict) -> EnergyNet:
                      cfg.even)
 
 
+def _field_net(cfg: Training, x: torch.Tensor) -> FieldScoreNet:
+    return FieldScoreNet(VESDE(cfg.alpha), *site_covariance_kernel(x), cfg.channels, 2 * cfg.reach + 1, cfg.embed_dim,
+                         cfg.embed_scale)
+
+
+def _restore_field_net(cfg: Training, state: dict) -> FieldScoreNet:
+    return FieldScoreNet(VESDE(cfg.alpha), state["mean"], state["kernel"], cfg.channels, 2 * cfg.reach + 1, cfg.embed_dim,
+                         cfg.embed_scale)
+
+
 FAMILIES: dict[str, Family] = {
     "score": Family(_score_net, _restore_score_net, dsm_loss),
     "energy": Family(_energy_net, _restore_energy_net, dsm_loss),
+    "field": Family(_field_net, _restore_field_net, dsm_loss),
     "conditioned": Family(conditioned.build, conditioned.restore, conditioned.conditioned_dsm_loss, ConditionedTraining),
 }
 """Name -> kind of model; checkpoints record the name."""

@@ -212,8 +212,11 @@ def strip_bounds(A: float, B: float, lam: float) -> tuple[float, float] | None:
 
 
 def point_strip(physics: dict) -> tuple[float, float] | None:
-    """(y-, y+) of a config point's strip: a quartic point with A > 0, real lambda and B^2 < 3A^2;
-    None otherwise (Gaussian; A <= 0; complex lambda; no strip)."""
+    """(y-, y+) of a config point's strip: a quartic point with A > 0, real lambda and B^2 < 3A^2, or a
+    chain with lam > 0, A > 0 and B^2 < 3A^2 (the one-site strip bounds every site of a chain:
+    docs/chain.md); None otherwise (Gaussian; A <= 0; complex lambda; no strip)."""
+    if physics["model"] == "chain" and physics["lam"] > 0 and physics["A"] > 0:
+        return strip_bounds(physics["A"], physics["B"], physics["lam"])
     if physics["model"] != "quartic" or physics["A"] <= 0 or physics.get("lam_im", 0):
         return None
     return strip_bounds(physics["A"], physics["B"], physics["lam"])

@@ -85,6 +85,11 @@ def point_sites(physics: dict) -> int:
     return MODELS[physics["model"]].sites(physics)
 
 
+def is_field(physics: dict) -> bool:
+    """Whether a point's samples are fields (a lattice model: a chain), not one complex variable."""
+    return MODELS[physics["model"]].sites_key is not None
+
+
 def complex_text(re: float, im: float = 0.0) -> str:
     """'A + Bi' of a coupling for titles: '1 + 3i', '-2 - 1i', or '1' for a real one."""
     if not im:

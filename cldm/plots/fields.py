@@ -13,6 +13,7 @@ import numpy as np
 from scipy.integrate import cumulative_trapezoid
 
 from cldm.coords import to_complex, to_xy
+from cldm.physics.chain_exact import gaussian_chain_cl_covariance
 from cldm.physics.exact import gaussian_cl_matrix, strip_edge
 
 if TYPE_CHECKING:  # torch only where a model is evaluated, not for plotting
@@ -52,10 +53,17 @@ def gaussian_log_density(M: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndar
 
 
 def exact_density(physics: dict, x: np.ndarray, y: np.ndarray) -> np.ndarray | None:
-    """The Gaussian CL density P(x, y) normalised on the grid cells; None where unknown (quartic, B = 0)."""
-    if physics["model"] != "gaussian" or physics["B"] == 0:
+    """The Gaussian CL density P(x, y) normalised on the grid cells (for the Gaussian chain, that of
+    one site); None where unknown (quartic, lam > 0, B = 0)."""
+    if physics["B"] == 0 or physics["model"] == "quartic" or physics["model"] == "chain" and physics["lam"] != 0:
         return None
-    logp = gaussian_log_density(gaussian_cl_matrix(physics["A"], physics["B"]), x, y)
+    if physics["model"] == "chain":
+        L = physics["L"]
+        site = gaussian_chain_cl_covariance(physics["A"], physics["B"], L)[np.ix_([0, L], [0, L])]
+        M = np.linalg.inv(site) / 2
+    else:
+        M = gaussian_cl_matrix(physics["A"], physics["B"])
+    logp = gaussian_log_density(M, x, y)
     return normalised_density(logp, x[1] - x[0], y[1] - y[0])
 
 

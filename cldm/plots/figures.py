@@ -72,6 +72,31 @@ def moments_figure(table: pd.DataFrame, title: str) -> plt.Figure:
     return fig
 
 
+def correlator_figure(rows: pd.DataFrame, title: str) -> plt.Figure:
+    """Re and Im G(r) against r for exact, CL and DM (top), and CL and DM minus exact with their
+    error bars (bottom); `rows` are the G rows of a chain point's observables.csv (n = r)."""
+    exact = rows[rows.estimator == "exact"].set_index("n")
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(2, 2, sharex=True, figsize=(7.2, 5.6), height_ratios=(3, 2))
+        for col, part in enumerate(("re", "im")):
+            for i, (est, t) in enumerate(rows.groupby("estimator", sort=False)):
+                color = COLORS.get(est, f"C{i + 1}")
+                axes[0, col].errorbar(t.n + 0.12 * (i - 1), t[part], yerr=t[f"{part}_err"], fmt="o" if est != "exact" else "_",
+                                      ms=4, capsize=2, color=color, label=est)
+                if est != "exact":
+                    axes[1, col].errorbar(t.n + 0.12 * (i - 1), t[part].values - exact.loc[t.n, part].values,
+                                          yerr=t[f"{part}_err"], fmt="o", ms=4, capsize=2, color=color)
+            name = "Re" if part == "re" else "Im"
+            axes[0, col].set_title(f"{name} G(r)")
+            axes[1, col].axhline(0, color=COLORS["exact"], lw=0.8)
+            axes[1, col].set_ylabel(f"{name} G(r) - exact")
+            axes[1, col].set_xlabel("r")
+        axes[0, 0].legend()
+        fig.suptitle(title)
+        fig.tight_layout()
+    return fig
+
+
 def loss_figure(logs: list[pd.DataFrame], title: str) -> plt.Figure:
     """Training and validation loss of every ensemble member against the step."""
     with plt.rc_context(STYLE):
@@ -94,6 +119,8 @@ def point_title(point: str, physics: dict) -> str:
     sigma = f"σ = {physics['A']:g} {'-' if physics['B'] < 0 else '+'} {abs(physics['B']):g}i"
     if physics["model"] == "quartic":
         return f"{point}: S = σz²/2 + λz⁴/4, {sigma}, λ = {complex_text(physics['lam'], physics.get('lam_im', 0))}"
+    if physics["model"] == "chain":
+        return f"{point}: chain of L = {physics['L']} sites, {sigma}, λ = {physics['lam']:g}"
     return f"{point}: S = σz²/2, {sigma}"
 
 

@@ -42,6 +42,9 @@ class Sampling(Stage):
     mh_steps: int = knob(4, "mala: Metropolis-adjusted Langevin steps at each level", minimum=1, maximum=1000)
     mh_step: float = knob(0.25, "mala: Langevin step h = mh_step (1 + sigma^2), in units of the level's variance "
                           "in the whitened coordinates", exclusiveMinimum=0, maximum=1)
+    transfer_sites: int | None = knob(None, "chain points: also sample every member at this many sites (the size "
+                                            "transfer: results/{point}/transfer.csv against exact); null: not",
+                                      minimum=1)
 
     def options(self) -> dict:
         """The keyword options of the chosen sampler (the registry's list)."""

@@ -22,6 +22,10 @@ class Training(Stage):
                               "stay finite in float32)", exclusiveMinimum=1, maximum=1e6)
     hidden: tuple[int, ...] = knob((64, 64, 64), "widths of the MLP's hidden layers", minItems=1,
                                    items={"minimum": 1})
+    channels: tuple[int, ...] = knob((32, 32, 32), "chain points (field network): channels of the periodic "
+                                     "convolutions' hidden layers", minItems=1, items={"minimum": 1})
+    reach: int = knob(2, "chain points (field network): sites on each side that each periodic convolution sees "
+                            "(2 reach + 1 sites)", minimum=0)
     embed_dim: int = knob(128, "Gaussian-Fourier time embedding dimension", minimum=2, multipleOf=2)
     embed_scale: float = knob(1.0, "scale of the embedding's frequencies (of ln(sigma)/4)", exclusiveMinimum=0)
     p_mean: float = knob(-1.2, "training noise levels: ln sigma ~ N(p_mean, p_std^2) (EDM's)")

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from cldm.io import load_samples, read_csv
 from cldm.plots.fields import exact_density, sample_grid
-from cldm.plots.figures import distributions_figure, loss_figure, moments_figure, point_title, save, subsample
+from cldm.plots.figures import (correlator_figure, distributions_figure, loss_figure, moments_figure, point_title, save,
+                                subsample)
 
 MAX_SAMPLES = 10**6
 """Samples per histogram."""
@@ -26,3 +27,9 @@ def distributions(point: str, physics: dict, cl_path: str, dm_path: str, paths: 
     xe, ye, x, y, y_minus = sample_grid(cl, physics, BINS)
     save(distributions_figure(cl, dm, xe, ye, point_title(point, physics), exact_density(physics, x, y), y_minus,
                               estimator), paths)
+
+
+def correlator(point: str, physics: dict, observables_path: str, paths: list[str]) -> None:
+    """G(r), r = 0..L/2, of a chain point: exact, CL and DM with errors, and their deviations."""
+    table = read_csv(observables_path)
+    save(correlator_figure(table[table.observable == "G"], f"{point_title(point, physics)}: two-point function"), paths)

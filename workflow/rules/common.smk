@@ -5,8 +5,9 @@ import sys
 from cldm import CldmError
 from cldm.codehash import code_hash
 from cldm.config import load_study
-from cldm.dm.kinds import KINDS, directories, estimators, kind_directory
+from cldm.dm.kinds import DEFAULT, KINDS, directories, estimators, kind_directory
 from cldm.dm.samplers import MH_SAMPLER, SAMPLERS
+from cldm.physics.models import is_field
 from cldm.resources import mem_mb as estimated_mem_mb
 
 try:
@@ -16,6 +17,8 @@ except CldmError as err:
 POINTS = list(STUDY.points)
 EVERY_POINT = {**STUDY.points, **STUDY.scan_points}
 """The config's points and the internal points of the scans' CL values (workflow/rules/scans.smk)."""
+FIELD_POINTS = [p for p in POINTS if is_field(STUDY.points[p].physics)]  # chain points: observables, not moments
+VARIABLE_POINTS = [p for p in POINTS if p not in FIELD_POINTS]  # one complex variable
 
 
 def code(script):
@@ -71,14 +74,21 @@ def sampling_settings(point, est):
     return (dataclasses.replace(s, sampler=MH_SAMPLER) if estimator(point, est).metropolis else s).params()
 
 
-def per_kind(pattern, **wildcards):
-    """`pattern` for every point and each of its kinds."""
-    return [f for p in POINTS for f in expand(pattern, point=p, kind=kinds(p), **wildcards)]
+def field_path(pattern):
+    """A chain point's path of a {kind} or {est} pattern: chain points train and sample the default
+    kind alone (the field score model)."""
+    return pattern.replace("{kind}", kind_directory(DEFAULT)).replace("{est}", estimators((DEFAULT,), False)[0].directory)
 
 
-def per_estimator(pattern):
-    """`pattern` for every point and each of its DM estimators."""
-    return [f for p in POINTS for f in expand(pattern, point=p, est=[e.directory for e in point_estimators(p)])]
+def per_kind(pattern, points=None, **wildcards):
+    """`pattern` for every point (of `points`, default all) and each of its kinds."""
+    return [f for p in (POINTS if points is None else points) for f in expand(pattern, point=p, kind=kinds(p), **wildcards)]
+
+
+def per_estimator(pattern, points=None):
+    """`pattern` for every point (of `points`, default all) and each of its DM estimators."""
+    return [f for p in (POINTS if points is None else points)
+            for f in expand(pattern, point=p, est=[e.directory for e in point_estimators(p)])]
 
 
 def mem_mb(rule):
@@ -89,6 +99,11 @@ def mem_mb(rule):
 
 def seed(point):
     return EVERY_POINT[point].seed
+
+
+def transfer_sites(point):
+    """The chain length at which a chain point's models are also sampled (sampling.transfer_sites), or None."""
+    return STUDY.points[point].sampling.transfer_sites
 
 
 def members(point):

@@ -16,6 +16,24 @@ rule figure_moments:
         "../../scripts/figure_moments.py"
 
 
+rule figure_correlator:
+    """A chain point's two-point function G(r): exact, CL and DM with errors."""
+    input:
+        observables=rules.observables.output[0],
+    output:
+        **figure("correlator"),
+    params:
+        physics=lambda w: physics(w.point),
+        code=code("figure_correlator"),
+    threads: 1
+    log:
+        "results/logs/{point}/figure_correlator.log",
+    benchmark:
+        "results/benchmarks/{point}/figure_correlator.tsv"
+    script:
+        "../../scripts/figure_correlator.py"
+
+
 rule figure_loss:
     """Training and validation loss curves of every ensemble member of one kind."""
     input:

@@ -26,6 +26,33 @@ rule sample:
         "../../scripts/sample.py"
 
 
+rule sample_transfer:
+    """Samples of one ensemble member of a chain point at sampling.transfer_sites sites (the size
+    transfer: the network is translation-equivariant)."""
+    input:
+        model=field_path(rules.train.output.model),
+        cl=rules.langevin.output.samples,
+    output:
+        "results/{point}/transfer/member{k}.npz",
+    params:
+        settings=lambda w: settings(w.point, "sampling"),
+        training=lambda w: settings(w.point, "training"),
+        sites=lambda w: transfer_sites(w.point),
+        seed=lambda w: seed(w.point),
+        device=STUDY.device,
+        code=code("sample"),
+    threads: STUDY.threads.sample
+    resources:
+        runtime=60,
+        mem_mb=4000,
+    log:
+        "results/logs/{point}/sample_transfer_member{k}.log",
+    benchmark:
+        "results/benchmarks/{point}/sample_transfer_member{k}.tsv"
+    script:
+        "../../scripts/sample.py"
+
+
 rule pool:
     """All members' samples of a point's DM estimator in one archive, with the member of each sample."""
     input:

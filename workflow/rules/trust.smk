@@ -24,14 +24,14 @@ rule trust:
     """Per point and n = 2, 4: CL and DM minus exact, DM minus CL (in errors), the boundary term and
     the CL shift it predicts, the drift decay, `trusted`."""
     input:
-        moments=expand(rules.moments.output.moments, point=POINTS),
-        diagnostics=expand(rules.langevin.output.diagnostics, point=POINTS),
+        moments=expand(rules.moments.output.moments, point=VARIABLE_POINTS),
+        diagnostics=expand(rules.langevin.output.diagnostics, point=VARIABLE_POINTS),
     output:
         csv=report("results/tables/trust.csv", category="Tables"),
         md="results/tables/trust.md",
         tex="results/tables/trust.tex",
     params:
-        physics={p: physics(p) for p in POINTS},
+        physics={p: physics(p) for p in VARIABLE_POINTS},
         code=code("trust"),
     threads: 1
     log:
