@@ -1,5 +1,6 @@
 # Entry points; each one sets up everything it needs on a fresh machine.
 #   make study   - the whole study on config/config.yaml, locally
+#   make energy  - config/energy.yaml: score and energy models side by side (docs/energy.md)
 #   make scan    - the parameter scans of config/scan.yaml (docs/scans.md), locally
 #   make chain   - the lattice study on config/chain.yaml alone (docs/chain.md)
 #   make test    - the test suite (what .ci/run calls)
@@ -9,7 +10,7 @@ PY      := .venv/bin/python
 CORES   ?= 2
 STAMP   := .venv/.installed
 
-.PHONY: study cl-failure scan chain test test-fast setup report clean
+.PHONY: study cl-failure energy scan chain test test-fast setup report clean
 
 $(STAMP): requirements.txt pyproject.toml
 	python3 -m venv .venv
@@ -26,6 +27,9 @@ study: $(STAMP)
 cl-failure: $(STAMP)
 	$(PY) -m snakemake --workflow-profile workflow/profiles/default --cores $(CORES) \
 		--configfile config/cl-failure.yaml --replace-workflow-config
+
+energy: $(STAMP)
+	$(PY) -m snakemake --workflow-profile workflow/profiles/default --cores $(CORES) --configfile config/energy.yaml
 
 scan: $(STAMP)
 	$(PY) -m snakemake scans --workflow-profile workflow/profiles/default --cores $(CORES) --configfile config/scan.yaml

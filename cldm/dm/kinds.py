@@ -50,6 +50,11 @@ class Estimator:
         return "DM" + ("" if self.kind == DEFAULT else f"-{self.kind}") + ("-MH" if self.metropolis else "")
 
     @property
+    def label(self) -> str:
+        """Its figures' label in the report: the kind, with ' + MH' if Metropolis-adjusted."""
+        return f"{self.kind} + MH" if self.metropolis else self.kind
+
+    @property
     def directory(self) -> str:
         """Where its samples live under results/{point}/: the kind's directory, or '{kind}-mh/'."""
         return f"{self.kind}-mh/" if self.metropolis else kind_directory(self.kind)

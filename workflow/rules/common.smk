@@ -15,8 +15,8 @@ try:
 except CldmError as err:
     sys.exit(str(err))  # the message alone, without a traceback
 POINTS = list(STUDY.points)
+# the points of the config and the internal points of the CL values of the scans (workflow/rules/scans.smk)
 EVERY_POINT = {**STUDY.points, **STUDY.scan_points}
-"""The config's points and the internal points of the scans' CL values (workflow/rules/scans.smk)."""
 FIELD_POINTS = [p for p in POINTS if is_field(STUDY.points[p].physics)]  # chain points: observables, not moments
 VARIABLE_POINTS = [p for p in POINTS if p not in FIELD_POINTS]  # one complex variable
 
@@ -52,13 +52,13 @@ KIND_OF = {kind_directory(k): k for k in KINDS}
 def kinds(point):
     """The directories of the kinds of model a point trains (training.kind): '' for the default kind,
     'energy/', ...: results/{point}/{kind}model/member{k}.pt."""
-    return [kind_directory(k) for k in STUDY.points[point].training.kind]
+    return [kind_directory(k) for k in EVERY_POINT[point].training.kind]
 
 
 def point_estimators(point):
     """The point's DM estimators (cldm.dm.kinds.estimators): each kind with the point's sampler, and
     each kind with an energy also Metropolis-adjusted."""
-    p = STUDY.points[point]
+    p = EVERY_POINT[point]
     return estimators(p.training.kind, SAMPLERS[p.sampling.sampler].energy)
 
 
@@ -70,7 +70,7 @@ def estimator(point, est):
 def sampling_settings(point, est):
     """What a sample job of an estimator depends on: the point's sampling settings, with the
     Metropolis-adjusted sampler for a Metropolis-adjusted estimator."""
-    s = STUDY.points[point].sampling
+    s = EVERY_POINT[point].sampling
     return (dataclasses.replace(s, sampler=MH_SAMPLER) if estimator(point, est).metropolis else s).params()
 
 
@@ -125,8 +125,7 @@ def figure(name, wildcard=None):
 
 
 def model_label(w):
-    """The report's label of the models a figure shows: a kind (with '+ MH'), or all of them."""
+    """The label in the report of the models a figure shows: a kind (Metropolis-adjusted or not), or all."""
     if "est" in w.keys():
-        e = estimator(w.point, w.est)
-        return e.kind + (" + MH" if e.metropolis else "")
+        return estimator(w.point, w.est).label
     return KIND_OF[w.kind] if "kind" in w.keys() else "all"
