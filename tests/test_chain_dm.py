@@ -380,18 +380,12 @@ VARIABLE_JOBS = {"langevin": 2, "train": 8, "sample": 8, "pool": 2, "moments": 2
 def test_the_dag_of_chain_points(tmp_path):
     """config/chain.yaml alone (--replace-workflow-config, as the README runs it): the chain jobs,
     no moments; merged into config/config.yaml: both studies, the one-variable points unchanged."""
-    from workflow_helpers import PROFILE, scratch_copy, snakemake
+    from workflow_helpers import PROFILE, job_stats, scratch_copy, snakemake
 
     work = scratch_copy(tmp_path / "repo")
 
     def jobs(*args):
-        text = snakemake(work, "--workflow-profile", PROFILE, "--dry-run", *args).stdout
-        counts = {}
-        for line in text[text.index("Job stats:"):].splitlines()[3:]:
-            rule, count = line.split()
-            if rule == "total":
-                break
-            counts[rule] = int(count)
+        counts = job_stats(snakemake(work, "--workflow-profile", PROFILE, "--dry-run", *args).stdout)
         counts.pop("all")
         return counts
 

@@ -19,7 +19,7 @@ from cldm.dm.train import train
 from cldm.physics.exact import gaussian_cl_covariance
 from cldm.settings.scan import ConditionedTraining
 from helpers import pull_report
-from workflow_helpers import PROFILE, REPO, SNAKEMAKE, scratch_copy
+from workflow_helpers import PROFILE, REPO, SNAKEMAKE, job_stats, scratch_copy
 
 SCAN = {"model": "quartic", "A": 1.0, "lam": 1.0, "B": {"train": [0.25, 0.5, 1.0, 1.5], "test": [0.75, 1.25, 2.0]}}
 
@@ -245,16 +245,7 @@ def snake(work, *args, check=True):
 
 def jobs(proc) -> dict[str, int]:
     """Jobs of a dry run, by rule (without the target rules)."""
-    text = proc.stdout + proc.stderr
-    if "Nothing to be done" in text:
-        return {}
-    counts = {}
-    for line in text[text.index("Job stats:"):].splitlines()[3:]:
-        rule, count = line.split()
-        if rule == "total":
-            break
-        counts[rule] = int(count)
-    return {r: c for r, c in counts.items() if r not in ("all", "scans")}
+    return {r: c for r, c in job_stats(proc.stdout + proc.stderr).items() if r not in ("all", "scans")}
 
 
 ONE_TEST_VALUE = {"langevin": 1, "scan_sample": 1, "scan_moments": 1, "scan_tables": 1, "scan_figure": 1}

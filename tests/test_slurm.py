@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from cldm.config import Threads
-from workflow_helpers import REPO, SNAKEMAKE, scratch_copy, toy
+from workflow_helpers import REPO, SNAKEMAKE, job_stats, scratch_copy, toy
 
 pytestmark = pytest.mark.slow
 
@@ -245,22 +245,10 @@ def _declared_resources(work: Path) -> dict[str, dict[str, int]]:
     return declared
 
 
-def _job_stats(log: str) -> dict[str, int]:
-    """Jobs of the run by rule, from Snakemake's 'Job stats' table."""
-    lines = log[log.index("Job stats:"):].splitlines()[3:]
-    stats = {}
-    for line in lines:
-        rule, count = line.split()
-        if rule == "total":
-            return stats
-        stats[rule] = int(count)
-    raise AssertionError("no Job stats table")
-
-
 def test_every_other_job_ran_on_the_submitting_host(runs):
     work, proc = runs["ok"]
     assert proc.returncode == 0, _explain(proc)
-    stats = _job_stats(proc.stdout)
+    stats = job_stats(proc.stdout)
     local = re.findall(r"^localrule (\w+):", proc.stdout, re.M)
     assert {r: local.count(r) for r in set(local)} == {r: n for r, n in stats.items() if r not in SUBMITTED}
     assert set(LOCAL) <= set(local)

@@ -50,14 +50,19 @@ def planned(workdir: Path, *targets: str, flags: tuple = (), extra: tuple = ()) 
     proc = toy(workdir, *targets, flags=("--dry-run", *flags), extra=extra)
     text = proc.stdout + proc.stderr
     assert "Error" not in text, text[-3000:]
-    if "Nothing to be done" in text:
-        return {}
-    lines = text[text.index("Job stats:"):].splitlines()[3:]
-    jobs = {}
-    for line in lines:
-        rule, count = line.split()
-        if rule == "total":
-            break
-        jobs[rule] = int(count)
+    jobs = job_stats(text)
     jobs.pop("all", None)
     return jobs
+
+
+def job_stats(text: str) -> dict[str, int]:
+    """Jobs by rule from the 'Job stats' table of Snakemake's output; {} where nothing is to be done."""
+    if "Nothing to be done" in text:
+        return {}
+    jobs = {}
+    for line in text[text.index("Job stats:"):].splitlines()[3:]:
+        rule, count = line.split()
+        if rule == "total":
+            return jobs
+        jobs[rule] = int(count)
+    raise AssertionError("no 'total' line ends Snakemake's Job stats table")
