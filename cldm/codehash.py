@@ -16,16 +16,6 @@ from pathlib import Path
 PACKAGE = "cldm"
 
 
-@lru_cache(maxsize=None)
-def _parse(text: str) -> ast.Module:
-    return ast.parse(text)
-
-
-def _tree(path: Path) -> ast.Module:
-    """The syntax tree of a file (cached by content: an edited file is parsed again)."""
-    return _parse(path.read_text())
-
-
 def _module_file(root: Path, dotted: str) -> Path | None:
     """The file of module `dotted` (a.b.c) under root: a/b/c.py or a/b/c/__init__.py."""
     base = root.joinpath(*dotted.split("."))
@@ -35,16 +25,28 @@ def _module_file(root: Path, dotted: str) -> Path | None:
     return None
 
 
-def _imports(root: Path, path: Path) -> set[Path]:
-    """Files of the package's modules that `path` imports directly, with the __init__.py of every
-    package on the way (importing a.b.c runs a/__init__.py and a/b/__init__.py)."""
+@lru_cache(maxsize=None)
+def _imported_names(text: str) -> tuple[str, ...]:
+    """The dotted names that the code `text` imports at run time (cached by content: every rule of a
+    workflow asks for the same files, and an edited file is parsed again)."""
     names = []
-    for node in _runtime_nodes(_tree(path)):
+    for node in _runtime_nodes(ast.parse(text)):
         if isinstance(node, ast.Import):
             names += [a.name for a in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names.append(node.module)
             names += [f"{node.module}.{a.name}" for a in node.names]  # `from pkg import module`
+    return tuple(names)
+
+
+def _imports(root: Path, path: Path) -> set[Path]:
+    """Files of the package's modules that `path` imports directly, with the __init__.py of every
+    package on the way (importing a.b.c runs a/__init__.py and a/b/__init__.py)."""
+    return _resolved(root, _imported_names(path.read_text()))
+
+
+@lru_cache(maxsize=None)
+def _resolved(root: Path, names: tuple[str, ...]) -> frozenset[Path]:
     found = set()
     for name in names:
         parts = name.split(".")
@@ -53,7 +55,7 @@ def _imports(root: Path, path: Path) -> set[Path]:
         for i in range(1, len(parts) + 1):
             if (f := _module_file(root, ".".join(parts[:i]))) is not None:
                 found.add(f)
-    return found
+    return frozenset(found)
 
 
 def _runtime_nodes(tree: ast.AST):

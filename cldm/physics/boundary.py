@@ -28,10 +28,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import stats
 
-from cldm.analysis.stats import mean_errors
 from cldm.physics.actions import Polynomial
+
+# cldm.analysis.stats and scipy.stats are imported where they are used: the settings import this
+# module's DISTANCES, so every Snakemake start imports it, and those two take ~0.7 s to import.
 
 if TYPE_CHECKING:  # the settings import this module's DISTANCES
     from cldm.settings.langevin import Langevin
@@ -120,6 +121,8 @@ class Cuts:
 def boundary_scan(lo: np.ndarray, cuts: Cuts) -> dict:
     """B(Y) = <lo Theta(Y - d)> over the cut-offs, Re and Im, with errors by the Gamma method over
     chains (of block means of chain groups), and the cumulative block series for differences."""
+    from cldm.analysis.stats import mean_errors
+
     series = {part: cuts.series(getattr(lo, part)) for part in ("real", "imag")}
     (re, re_err, _), (im, im_err, _) = (mean_errors(series[part]) for part in ("real", "imag"))
     return dict(q=cuts.q, Y=cuts.Y, re=re, re_err=re_err, im=im, im_err=im_err, series=series)
@@ -127,6 +130,8 @@ def boundary_scan(lo: np.ndarray, cuts: Cuts) -> dict:
 
 def _agreement(series: dict, z: float) -> np.ndarray:
     """A[j, k]: B(Y_k) - B(Y_j) (the shells between) vanishes within z errors, Re and Im."""
+    from cldm.analysis.stats import mean_errors
+
     n = series["real"].shape[2]
     j, k = np.triu_indices(n, 1)
     agree = np.ones((n, n), dtype=bool)
@@ -245,6 +250,8 @@ def drift_decay(k_abs: np.ndarray, fraction: float, z: float) -> dict:
     a = n / np.log(x / ut).sum()
     s = float(np.mean(x - ut))
     ks = {name: _ks(cdf) for name, cdf in (("power law", 1 - (x / ut) ** -a), ("exponential", 1 - np.exp(-(x - ut) / s)))}
+    from scipy import stats
+
     critical = float(stats.kstwobign.isf(2 * stats.norm.sf(z)))
     fits = [name for name, d in ks.items() if d <= critical]
     decay = fits[0] if len(fits) == 1 else ("both fit" if fits else "neither fits")
