@@ -29,10 +29,13 @@ DYNAMIC_RANGE = 1e-4  # log colour scales span [peak * DYNAMIC_RANGE, peak]
 
 
 def save(fig: plt.Figure, paths: list[str]) -> None:
-    """Write one figure to every path (PDF, PNG, ...) atomically, then close it."""
-    for path in paths:
+    """Write one figure to every path (PDF, PNG, ...) atomically, then close it. The layout is
+    computed for the first file and kept for the others (constrained layout costs ~0.6 s a figure)."""
+    for i, path in enumerate(paths):
         with atomic_path(path) as tmp:
             fig.savefig(tmp, bbox_inches="tight", metadata={"CreationDate": None} if path.endswith(".pdf") else None)
+        if i == 0:
+            fig.set_layout_engine("none")
     plt.close(fig)
 
 
