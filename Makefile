@@ -5,7 +5,7 @@
 #   make chain   - the lattice study on config/chain.yaml alone (docs/chain.md)
 #   make test    - the test suite (what .ci/run calls)
 #   make cl-failure - the study config/cl-failure.yaml (where CL is right and where it is wrong) alone
-# and, for the edit-test loop, make test-fast: the unit tests (no workflow runs), under 2 minutes.
+# and, for the edit-test loop, make test-fast: the unit tests (no workflow runs, no long trainings), under a minute.
 PY      := .venv/bin/python
 CORES   ?= 2
 STAMP   := .venv/.installed

@@ -177,6 +177,7 @@ def trained_gaussian_chain():
     return train(data[:60_000], data[60_000:], cfg, seed=3, family="field"), data[:60_000]
 
 
+@pytest.mark.slow
 def test_training_on_exact_gaussian_chain_fields_reproduces_the_exact_covariance(trained_gaussian_chain):
     """The trained model's samples: their covariance kernel against the exact one, each entry within
     4 of its error (the model's sampling error and its training data's, combined)."""
@@ -190,6 +191,7 @@ def test_training_on_exact_gaussian_chain_fields_reproduces_the_exact_covariance
     assert np.sqrt(np.mean(pulls**2)) < 1.5
 
 
+@pytest.mark.slow
 def test_the_trained_model_at_16_sites_has_the_exact_covariance_of_16_sites(trained_gaussian_chain):
     """The size transfer of a Gaussian chain: the model trained at 8 sites, sampled at 16, against
     the exact <phi^2> and G(1) of 16 sites (i.i.d. errors of the samples and the training data's)."""
@@ -206,6 +208,7 @@ def test_the_trained_model_at_16_sites_has_the_exact_covariance_of_16_sites(trai
     assert all(abs(v - e) < 4 * s for _, v, e, s in report), pull_report(report)
 
 
+@pytest.mark.slow
 def test_control_variates_of_a_trained_field_model(trained_gaussian_chain):
     """ei's reference path (the same noise, the score of Gaussian fields with the model's whitening)
     controls the DM rows: <phi^2> and G(1) within 4 errors of exact (with the training data's
@@ -377,6 +380,7 @@ VARIABLE_JOBS = {"langevin": 2, "train": 8, "sample": 8, "pool": 2, "moments": 2
                  "trust": 1, "figure_trust": 1}
 
 
+@pytest.mark.slow
 def test_the_dag_of_chain_points(tmp_path):
     """config/chain.yaml alone (--replace-workflow-config, as the README runs it): the chain jobs,
     no moments; merged into config/config.yaml: both studies, the one-variable points unchanged."""

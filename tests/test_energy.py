@@ -141,6 +141,7 @@ def fourth_moment(x: np.ndarray) -> tuple[float, float]:
     return float(p4.mean()), float(p4.std() / np.sqrt(len(p4)))
 
 
+@pytest.mark.slow
 def test_training_learns_a_non_gaussian_law():
     """On bimodal data the whitening alone (an untrained model: the Gaussian of the data's
     covariance) misses <p^4> by far; after 1000 steps the model's samples reproduce it within 3

@@ -45,6 +45,7 @@ def coupled_bias(sampler: str, steps: int, n: int = 32768) -> tuple[np.ndarray, 
     return d.mean(1), d.std(1) / np.sqrt(n)
 
 
+@pytest.mark.slow
 def test_eipc_is_second_order_and_beats_ei_at_equal_evaluations():
     """On a non-Gaussian target (exact score, no network), eipc's error of <z^2> falls ~4x when its
     steps double from 16 to 32 (weak order 2; order 1 would halve it), and at the same NFE (33) it is

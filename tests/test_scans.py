@@ -252,33 +252,13 @@ ONE_TEST_VALUE = {"langevin": 1, "scan_sample": 1, "scan_moments": 1, "scan_tabl
 
 
 @pytest.mark.slow
-def test_adding_a_test_value_runs_its_cl_and_sampling_only(tmp_path):
-    """Dry run over outputs that exist (made by --touch): a new test value (whose nearest training
-    value already has its per-point comparison) needs its CL run and its cDM samples, then the
-    scan's tables and figure; no training. The scan's values are not the study's points: the study's
-    one-point DAG is unchanged."""
-    work = scratch_copy(tmp_path / "dag")
-    (work / "scan.yaml").write_text(TOY_SCAN)
-    files = snake(work, "scans", "--summary").stdout.splitlines()[1:]
-    assert files
-    for f in files:
-        path = work / f.split("\t")[0]
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.touch()
-    snake(work, "scans", "--touch")
-    assert jobs(snake(work, "scans", "--dry-run")) == {}
-    (work / "scan.yaml").write_text(TOY_SCAN.replace("test: [0.75, 2.0]", "test: [0.75, 2.0, 0.6]"))
-    assert jobs(snake(work, "scans", "--dry-run")) == ONE_TEST_VALUE
-    planned = jobs(snake(work, "--dry-run"))  # the default target: the study's points and the scans
-    assert planned["langevin"] == 3 and planned["train"] == 2 * 2, planned  # the 2 points; the scan as before
-
-
-@pytest.mark.slow
 def test_a_toy_scan_end_to_end(tmp_path):
     """The toy scan through Snakemake: every output, test values marked unseen in every output of
-    theirs, the table's columns and roles; then a new test value reruns its CL and sampling only
-    (with the recorded parameters of every job), and a training setting of the scan retrains without
-    rerunning CL."""
+    theirs, the table's columns and roles; then a new test value (whose nearest training value
+    already has its per-point comparison) reruns its CL and sampling only, then the scan's tables and
+    figure (with the recorded parameters of every job; no training), and a training setting of the
+    scan retrains without rerunning CL. The scan's values are not the study's points: the study's
+    one-point DAG is unchanged."""
     work = scratch_copy(tmp_path / "run")
     (work / "scan.yaml").write_text(TOY_SCAN)
     snake(work, "scans")
@@ -301,6 +281,8 @@ def test_a_toy_scan_end_to_end(tmp_path):
     assert jobs(snake(work, "scans", "--dry-run")) == {}
     (work / "scan.yaml").write_text(TOY_SCAN.replace("test: [0.75, 2.0]", "test: [0.75, 2.0, 0.6]"))
     assert jobs(snake(work, "scans", "--dry-run")) == ONE_TEST_VALUE
+    planned = jobs(snake(work, "--dry-run"))  # the default target: the study's points and the scans
+    assert planned["langevin"] == 3 and planned["train"] == 2 * 2, planned  # the 2 points; the scan as before
     (work / "scan.yaml").write_text(TOY_SCAN + f"    training: {{lr: {3 * ConditionedTraining().lr!r}}}\n")  # not the default
     planned = jobs(snake(work, "scans", "--dry-run"))
     assert "langevin" not in planned and planned["scan_train"] == 2 and planned["train"] == 4, planned
