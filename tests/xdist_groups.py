@@ -4,9 +4,10 @@ Tests that share a fixture built once per session or module go to one worker as 
 that fixture, so that it is built once (the trained Gaussian model, a module's trained chain model
 ...); the others are dealt out one by one. A fixture made `once_per_run` (the toy study: a workflow
 run whose outputs tests read or copy) is built by the first worker that asks, under a file lock, and
-read by all: its tests are dealt out like the others. The SLURM tests go first: their cluster runs
-mostly wait on status polls, and the toy study runs beside them (tests/test_slurm.py); the tests that
-read the toy study go last, when it is there.
+read by all: its tests are dealt out like the others. The order keeps both workers busy to the end:
+the SLURM tests first (their cluster runs mostly wait on status polls, and the toy study runs beside
+them: tests/test_slurm.py), then the other slow tests, those that read the toy study after them (it is
+there by then), and the many short unit tests last, to fill the tail.
 
 pytest 9.2 breaks loadgroup (its node ids no longer take xdist's group suffix: pytest-xdist issue
 1386), hence pytest < 9.2 in pyproject.toml; tests/test_packaging.py fails if the groups stop working.
@@ -37,9 +38,10 @@ def shared_fixture(item: pytest.Item) -> str | None:
 
 def group_by_shared_fixture(items: list[pytest.Item]) -> None:
     """pytest_collection_modifyitems: an xdist_group mark on every test that uses a shared fixture
-    (unless it has one); the FIRST module moved to the front, the tests of the LAST fixture to the
-    back (xdist keeps this order: --no-loadscope-reorder)."""
+    (unless it has one); the order: the FIRST module, the slow tests (those of the LAST fixture after
+    the others), the rest (xdist keeps it: --no-loadscope-reorder)."""
     for item in items:
         if item.get_closest_marker("xdist_group") is None and (name := shared_fixture(item)):
             item.add_marker(pytest.mark.xdist_group(name))
-    items.sort(key=lambda item: (item.module.__name__ != FIRST, LAST in item.fixturenames))
+    items.sort(key=lambda item: (item.module.__name__ != FIRST, item.get_closest_marker("slow") is None,
+                                 LAST in item.fixturenames))
