@@ -15,7 +15,7 @@ from cldm.io import load_samples, save_samples
 from cldm.dm.sample import generate
 from cldm.dm.sde import VESDE
 
-from workflow_helpers import REPO, SNAKEMAKE, planned, scratch_copy, toy
+from workflow_helpers import REPO, SNAKEMAKE, planned, runaway_config, scratch_copy, toy
 
 
 def test_non_finite_samples_are_never_written(tmp_path):
@@ -57,9 +57,7 @@ def test_loading_is_pickle_free_and_no_config_reaches_a_shell():
 @pytest.mark.slow
 def test_cl_runaway_stops_the_job_with_point_stage_and_cause(tmp_path):
     work = scratch_copy(tmp_path / "runaway")
-    (work / "explode.yaml").write_text(
-        "points:\n  quartic: {model: quartic, A: 1.0, B: 1.0, lam: 1.0,"
-        " langevin: {integrator: euler, step: 0.5, interval: 2.0, kref: null}}\n")
+    (work / "explode.yaml").write_text(runaway_config("quartic"))
     proc = toy(work, "results/quartic/cl.npz", extra=("explode.yaml",), check=False)
     assert proc.returncode != 0
     assert re.search(r"\[langevin\] quartic: CL runaway: chain\(s\) \[\d+", proc.stderr), proc.stderr[-3000:]

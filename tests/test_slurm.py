@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from cldm.config import Threads
-from workflow_helpers import REPO, SNAKEMAKE, job_stats, scratch_copy, toy
+from workflow_helpers import REPO, SNAKEMAKE, job_stats, runaway_config, scratch_copy, toy
 
 pytestmark = pytest.mark.slow
 
@@ -46,15 +46,6 @@ CLUSTER_ARGS = (
     "--verbose",  # logs the sbatch calls
     "--default-resources", f"slurm_account={ACCOUNT}", f"slurm_partition={PARTITION}",
 )
-RUNAWAY = """\
-points:
-  runaway:
-    model: quartic
-    A: 1.0
-    B: 1.0
-    lam: 1.0
-    langevin: {integrator: euler, step: 0.5, interval: 2.0, kref: null}
-"""
 SUBMITTED_RE = re.compile(r"Job \d+ has been submitted with SLURM jobid (\d+) \(log: (\S+)\)")
 RUN_TIMEOUT = 480
 
@@ -162,7 +153,7 @@ def runs(cluster, request, tmp_path_factory):
     the cluster runs if no test has needed it yet (the cluster runs mostly wait on status polls)."""
     ok = scratch_copy(tmp_path_factory.mktemp("slurm_ok"))
     bad = scratch_copy(tmp_path_factory.mktemp("slurm_bad"))
-    (bad / "runaway.yaml").write_text(RUNAWAY)
+    (bad / "runaway.yaml").write_text(runaway_config("runaway"))
     # targets go before --default-resources, which takes every word after it
     started = [Background(ok, *TARGETS, *CLUSTER_ARGS)]
     try:

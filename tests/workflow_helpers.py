@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import yaml
+
 REPO = Path(__file__).resolve().parents[1]
 # through the interpreter, not the console script: a venv built at another path keeps a stale shebang
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
@@ -35,6 +37,13 @@ def snakemake(workdir: Path, *args: str, check: bool = True, timeout: int = 600)
 
 
 PROFILE = "workflow/profiles/default"
+# A quartic point whose CL runs away (Euler steps of 0.5 without the adaptive step): its langevin job must fail.
+RUNAWAY = dict(model="quartic", A=1.0, B=1.0, lam=1.0, langevin=dict(integrator="euler", step=0.5, interval=2.0, kref=None))
+
+
+def runaway_config(point: str) -> str:
+    """A config file's text that makes `point` the RUNAWAY point."""
+    return yaml.safe_dump({"points": {point: RUNAWAY}})
 
 
 def toy(workdir: Path, *targets: str, flags: tuple = (), extra: tuple = (), **kw) -> subprocess.CompletedProcess:
