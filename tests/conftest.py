@@ -6,18 +6,15 @@ import os
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
-import shutil
-
 import numpy as np
 import pytest
 import torch
-from filelock import FileLock
 
 from cldm.dm.train import Trained, train
 from cldm.physics.exact import gaussian_cl_covariance
 from cldm.settings.training import Training
 from workflow_helpers import scratch_copy, toy
-from xdist_groups import group_by_shared_fixture, once_per_run
+from xdist_groups import build_once, group_by_shared_fixture, once_per_run
 
 # Two pytest-xdist workers, a group per shared fixture (tests/xdist_groups.py)
 pytest_collection_modifyitems = pytest.hookimpl(tryfirst=True)(group_by_shared_fixture)
@@ -41,15 +38,7 @@ def _single_thread():
 def toy_study(tmp_path_factory):
     """The toy config run once end to end in a scratch copy, shared by every worker of the run; tests
     that change it work on a copy."""
-    root = tmp_path_factory.getbasetemp()
-    root = root.parent if os.environ.get("PYTEST_XDIST_WORKER") else root  # the workers' common directory
-    work, done = root / "toy", root / "toy.done"
-    with FileLock(root / "toy.lock"):  # the first worker to ask runs it; the others wait for it
-        if not done.exists():
-            shutil.rmtree(work, ignore_errors=True)  # a run that failed in another worker
-            toy(scratch_copy(work))
-            done.touch()
-    return work
+    return build_once(tmp_path_factory, "toy", lambda work: toy(scratch_copy(work)))
 
 
 @pytest.fixture(scope="session")

@@ -15,17 +15,38 @@ pytest 9.2 breaks loadgroup (its node ids no longer take xdist's group suffix: p
 
 from __future__ import annotations
 
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
 import pytest
+from filelock import FileLock
 
 SCOPES = ("session", "package", "module", "class")  # fixtures built once for many tests, widest first
 FIRST, LAST = "test_slurm", "toy_study"  # the module that goes first; the fixture whose tests go last
 
 
 def once_per_run(fixture):
-    """Mark a session fixture that builds its result once for all workers (under a file lock):
-    its tests need no group."""
+    """Mark a session fixture that builds its result once for all workers (`build_once`): its
+    tests need no group."""
     fixture.once_per_run = True
     return fixture
+
+
+def build_once(tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], object]) -> Path:
+    """The directory `name` that build(directory) fills, built once for all workers of the run: the
+    first worker to ask builds it under a file lock, the others wait for it (a build that failed in
+    one worker is started afresh by the next)."""
+    root = tmp_path_factory.getbasetemp()
+    root = root.parent if os.environ.get("PYTEST_XDIST_WORKER") else root  # the workers' common directory
+    path, done = root / name, root / f"{name}.done"
+    with FileLock(root / f"{name}.lock"):
+        if not done.exists():
+            shutil.rmtree(path, ignore_errors=True)
+            build(path)
+            done.touch()
+    return path
 
 
 def shared_fixture(item: pytest.Item) -> str | None:
