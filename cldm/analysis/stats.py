@@ -21,7 +21,8 @@ def tau_int(series: np.ndarray, c: float = 6.0) -> float:
     x = x - x.mean()
     n = x.shape[1]
     f = np.fft.rfft(x, n=2 * n, axis=1)
-    gamma = np.fft.irfft(f.real**2 + f.imag**2, axis=1)[:, :n].sum(axis=0) / (x.shape[0] * np.arange(n, 0, -1))
+    power = (f.real**2 + f.imag**2).sum(axis=0)  # summed over chains before the (linear) inverse transform
+    gamma = np.fft.irfft(power, n=2 * n)[:n] / (x.shape[0] * np.arange(n, 0, -1))
     return _windowed_tau(gamma, c)
 
 
