@@ -15,15 +15,9 @@ def tau_int(series: np.ndarray, c: float = 6.0) -> float:
 
     series has shape (chains, samples). Gamma(t) is averaged over chains (FFT), and
     tau_int(W) = 1/2 + sum_{t=1}^{W} Gamma(t)/Gamma(0) is summed up to the first window
-    W >= c tau_int(W) (Madras-Sokal automatic windowing).
+    W >= c tau_int(W) (Madras-Sokal automatic windowing): `mean_errors` of one observable.
     """
-    x = np.atleast_2d(series)
-    x = x - x.mean()
-    n = x.shape[1]
-    f = np.fft.rfft(x, n=2 * n, axis=1)
-    power = (f.real**2 + f.imag**2).sum(axis=0)  # summed over chains before the (linear) inverse transform
-    gamma = np.fft.irfft(power, n=2 * n)[:n] / (x.shape[0] * np.arange(n, 0, -1))
-    return _windowed_tau(gamma, c)
+    return float(mean_errors(np.atleast_2d(series)[:, :, None], c)[2][0])
 
 
 def _windowed_tau(gamma: np.ndarray, c: float) -> float:
