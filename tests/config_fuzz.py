@@ -17,14 +17,17 @@ from __future__ import annotations
 import ast
 import copy
 import datetime
+import importlib
 import inspect
 import json
 import math
+import pkgutil
 import re
 from typing import Any
 
 from hypothesis import strategies as st
 
+import cldm
 from cldm import CldmError
 from cldm.analysis.split import held_out, member_chains, share_size
 from cldm.config import POINT_NAME, STAGES, Study, config_schema, load_study
@@ -34,6 +37,13 @@ from cldm.physics.actions import make_action
 from cldm.physics.langevin import simulate
 from cldm.physics.models import MODELS, physics_keys
 from cldm.provenance import derive_seed
+
+# Hypothesis draws ~5% of its numbers and strings from the literals of the local modules loaded so far
+# (its "local constants"), so the configs it draws depend on what the process has imported: every
+# module of the library is imported here, before any draw, so that the tests that ran before in
+# this process (another xdist worker's share, a -k selection) do not change the draws.
+for _module in pkgutil.walk_packages(cldm.__path__, "cldm."):
+    importlib.import_module(_module.name)
 
 SCHEMA = config_schema()
 SECTIONS = tuple(SCHEMA["properties"])
@@ -265,7 +275,9 @@ MUTATIONS = (_set, _set, _non_finite, _non_finite, _delete, _extra, _rename, _po
 @st.composite
 def configs(draw, max_mutations: int = 3) -> dict:
     """A config from the schema with 0..max_mutations hostile mutations (most often one)."""
-    config = draw(sound_configs())
+    # a copy: the mutations write into it, and a drawn value may be a strategy's own object (st.just(default)
+    # of a list), which later draws, and later tests in this process, would otherwise see mutated
+    config = copy.deepcopy(draw(sound_configs()))
     for _ in range(draw(st.sampled_from([0, 1, 1, 1, *range(2, max_mutations + 1)]))):  # mostly one: the
         # rest of the config sound, so that the validator alone stands between it and a planned job
         if not paths(config):

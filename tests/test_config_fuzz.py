@@ -31,7 +31,7 @@ def test_the_fuzzer_finds_both_outcomes_and_nothing_else():
 
     run()
     # each outcome at least 5% of the draws (the quartic model's A of any sign and the chain model
-    # made sound draws rarer: 20 of 300 accepted at this seed)
+    # made sound draws rarer: 22 of 300 accepted at this seed)
     assert seen["accepted"] >= 15 and seen["refused"] >= 15, seen
 
 
