@@ -1,16 +1,23 @@
-"""Training throughput of the score-model loop, today's defaults against the defaults before issue 18,
-side by side in one run; prints JSON.
+"""Training throughput of the score-model loop: today's loop against the loop and defaults before
+issue 18, and the steps between them, side by side in one run; prints JSON.
 
-Both configurations run the same `cldm.dm.train.train` on the same data, alternating in blocks so that
-load on a shared machine hits both alike; times are CPU seconds of this process (one thread), so
-other jobs on the machine inflate them less than wall time. Reported per configuration: ms per
-optimiser step, training samples per second, and the projected time of one ensemble member (its
-steps at that rate); the ratio of the member times is the speed-up at the same network. Whether the
-two give the same result is a question for the study (docs/accuracy.md), not for this benchmark.
+Configurations (each the same `cldm.dm.train.train` on the same data):
+    before     the defaults before issue 18 (batch 1024 x 20000 steps), autograd
+    batch      today's defaults (4096 x 5000, the same 2e7 samples), autograd
+    now        as batch, with the gradient by hand (cldm.dm.backprop): what the study runs
 
-Also: the cost of one forward + backward + Adam step against the batch size (the per-step overhead
-that larger batches amortise), and, with --compile, the same step with torch.compile (compile time
-and step time; LeakyReLU's compiled CPU kernels store a boolean mask per element and are slow).
+Each block of steps runs in a process of its own (a fresh heap and caches for each), the
+configurations alternating, so that load on a shared machine hits all alike; times are CPU seconds of
+that process (one thread), so other jobs on the machine inflate them less than wall time. Reported
+per configuration: ms per optimiser step, training samples per second, and the projected time of one
+ensemble member (its steps at that rate); the ratio of member times is the speed-up at the same
+network. Whether they give the same result is a question for the study (docs/accuracy.md), not for
+this benchmark.
+
+Also: the cost of one training step (today's: by hand) against the batch size (the
+per-step overhead that larger batches amortise), and, with --compile, an autograd step with
+torch.compile (compile time and step time; LeakyReLU's compiled CPU kernels store a boolean mask per
+element and are slow).
 
     .venv/bin/python benchmarks/train_speed.py [--steps 400] [--repeats 3] [--compile]
 """
@@ -19,44 +26,66 @@ import argparse
 import dataclasses
 import json
 import statistics
+import subprocess
+import sys
 import time
 
 import numpy as np
 import torch
 
-from cldm.dm.model import ScoreNet
-from cldm.dm.sde import VESDE
-from cldm.dm.families import dsm_loss
+from cldm.dm.families import FAMILIES
 from cldm.dm.train import sample_t, train
 from cldm.settings.training import Training
 
 BEFORE = dict(steps=20000, batch_size=1024, lr=1e-3, warmup=500, ema=0.9995)  # the defaults before issue 18
+CONFIGS = {"before": (BEFORE, False), "batch": ({}, False), "now": ({}, True)}  # name: (settings, gradient by hand)
 
 
-def step_ms(cfg: Training, data: np.ndarray, steps: int) -> float:
+def step_ms(cfg: Training, data: np.ndarray, steps: int, family: str) -> float:
     """CPU ms per step of `train` with cfg, from two runs of different length (setup cancels)."""
     times = []
     for n in (steps // 4, steps + steps // 4):
         c = dataclasses.replace(cfg, steps=n, log_every=max(1, n // 4), warmup=min(cfg.warmup, n // 2))
         t = time.process_time()
-        train(data, data[:20_000], c, seed=0)
+        train(data, data[:20_000], c, seed=0, family=family)
         times.append(time.process_time() - t)
     return (times[1] - times[0]) / steps * 1e3
 
 
-def fwd_bwd_adam_ms(batch: int, compiled: bool = False, reps: int = 200) -> dict:
+def block(name: str, steps: int) -> float:
+    """One configuration's ms per step, in this (fresh) process."""
+    settings, by_hand = CONFIGS[name]
+    family = "score"
+    if not by_hand:
+        family = "score_autograd"
+        FAMILIES[family] = dataclasses.replace(FAMILIES["score"], loss_and_grad=None)
+    data = np.random.default_rng(0).standard_normal((400_000, 2))
+    cfg = Training(**settings)
+    step_ms(cfg, data, 40, family)  # warm-up: first calls pay for allocations and lazy imports
+    return step_ms(cfg, data, steps, family)
+
+
+def step_cost(batch: int, compiled: bool = False, reps: int = 200) -> dict:
+    """One step at `batch`: the family's loss and gradient (by hand), or with compiled, torch.compile's
+    autograd step, then Adam."""
+    from cldm.dm.model import ScoreNet
+    from cldm.dm.sde import VESDE
+
     model = ScoreNet(VESDE(25.0), torch.zeros(2), torch.eye(2))
     opt = torch.optim.Adam(model.parameters(), lr=1e-3, fused=True)
     cfg = Training(batch_size=batch)
     gen = torch.Generator().manual_seed(0)
     u, t, z = torch.randn(batch, 2, generator=gen), sample_t(cfg, model.sde, gen), torch.randn(batch, 2, generator=gen)
-    loss_fn = torch.compile(dsm_loss) if compiled else dsm_loss
+    family = FAMILIES["score"]
+    loss_fn = torch.compile(family.loss) if compiled else None
     wall, cpu = time.perf_counter(), time.process_time()
 
     def step():
-        loss = loss_fn(model, u, t, z)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
+        if compiled:
+            opt.zero_grad(set_to_none=True)
+            loss_fn(model, u, t, z).backward()
+        else:
+            family.loss_and_grad(model, u, t, z)
         opt.step()
 
     step()
@@ -73,31 +102,34 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=400, help="timed steps per block")
     ap.add_argument("--repeats", type=int, default=3, help="alternating blocks per configuration")
     ap.add_argument("--compile", action="store_true")
+    ap.add_argument("--block", choices=list(CONFIGS), help=argparse.SUPPRESS)  # one block, in a child process
     a = ap.parse_args()
     torch.set_num_threads(1)
-    data = np.random.default_rng(0).standard_normal((400_000, 2))
-    configs = {"before": Training(**BEFORE), "now": Training()}
-    for cfg in configs.values():  # warm-up: first calls pay for allocations and lazy imports
-        step_ms(cfg, data, 40)
-    ms = {k: [] for k in configs}
+    if a.block:
+        print(block(a.block, a.steps))
+        return
+    ms = {k: [] for k in CONFIGS}
     for _ in range(a.repeats):
-        for name, cfg in configs.items():
-            ms[name].append(step_ms(cfg, data, a.steps))
+        for name in CONFIGS:
+            run = subprocess.run([sys.executable, __file__, "--block", name, "--steps", str(a.steps)],
+                                 capture_output=True, text=True, check=True)
+            ms[name].append(float(run.stdout))
     out = {}
-    for name, cfg in configs.items():
-        m = statistics.median(ms[name])
-        out[name] = dict(batch_size=cfg.batch_size, steps=cfg.steps, lr=cfg.lr, ema=cfg.ema,
+    for name, (settings, by_hand) in CONFIGS.items():
+        cfg, m = Training(**settings), statistics.median(ms[name])
+        out[name] = dict(batch_size=cfg.batch_size, steps=cfg.steps, lr=cfg.lr, ema=cfg.ema, gradient_by_hand=by_hand,
                          ms_per_step=round(m, 3), ms_per_step_blocks=[round(x, 3) for x in ms[name]],
-                         samples_per_second=round(cfg.batch_size / m * 1e3),
-                         member_cpu_s=round(cfg.steps * m / 1e3, 1))
-    out["speedup_member"] = round(out["before"]["member_cpu_s"] / out["now"]["member_cpu_s"], 2)
-    # noise on a shared machine only adds time: the fastest blocks bound the speed-up from the other side
-    out["speedup_member_fastest_blocks"] = round(
-        min(ms["before"]) * configs["before"].steps / (min(ms["now"]) * configs["now"].steps), 2)
+                         samples_per_second=round(cfg.batch_size / m * 1e3), member_cpu_s=round(cfg.steps * m / 1e3, 1))
+    steps = {name: Training(**CONFIGS[name][0]).steps for name in CONFIGS}
+    for name in list(CONFIGS)[1:]:
+        out[f"speedup_member_{name}"] = round(out["before"]["member_cpu_s"] / out[name]["member_cpu_s"], 2)
+        # noise on a shared machine only adds time: the fastest blocks bound the speed-up from the other side
+        out[f"speedup_member_{name}_fastest_blocks"] = round(
+            min(ms["before"]) * steps["before"] / (min(ms[name]) * steps[name]), 2)
     out["speedup_samples_per_second"] = round(out["now"]["samples_per_second"] / out["before"]["samples_per_second"], 2)
-    out["fwd_bwd_adam_by_batch"] = {b: fwd_bwd_adam_ms(b) for b in (1024, 2048, 4096, 8192)}
+    out["step_by_batch"] = {b: step_cost(b) for b in (1024, 2048, 4096, 8192)}
     if a.compile:
-        out["compiled_fwd_bwd_adam_1024"] = fwd_bwd_adam_ms(1024, compiled=True)
+        out["compiled_autograd_step_1024"] = step_cost(1024, compiled=True)
     print(json.dumps(out, indent=1))
 
 

@@ -180,7 +180,8 @@ def interrupted_at_step_40(data, path, monkeypatch):
 
 
 def counting_steps(monkeypatch) -> list:
-    """Count the optimiser steps a run takes (one loss evaluation with gradients per step)."""
+    """Count the optimiser steps a run takes (one loss evaluation with gradients per step, by autograd
+    or by hand)."""
     calls = []
     family = FAMILIES["score"]
 
@@ -188,7 +189,12 @@ def counting_steps(monkeypatch) -> list:
         calls.append(torch.is_grad_enabled())
         return family.loss(model, *args)
 
-    monkeypatch.setitem(FAMILIES, "score", dataclasses.replace(family, loss=counted))
+    def counted_by_hand(model, *args):
+        calls.append(True)
+        return family.loss_and_grad(model, *args)
+
+    monkeypatch.setitem(FAMILIES, "score", dataclasses.replace(
+        family, loss=counted, loss_and_grad=counted_by_hand if family.loss_and_grad else None))
     return calls
 
 

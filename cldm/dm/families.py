@@ -25,6 +25,7 @@ import torch
 from torch import nn
 
 from cldm.dm import conditioned
+from cldm.dm.backprop import dsm_loss_and_grad
 from cldm.dm.energy import EnergyNet
 from cldm.dm.field_model import FieldScoreNet, site_covariance_kernel
 from cldm.dm.model import ScoreNet
@@ -46,6 +47,7 @@ class Family:
     restore: Callable[[Training, dict], nn.Module]
     loss: Callable[[nn.Module, torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
     settings: type[Training] = Training
+    loss_and_grad: Callable[[nn.Module, torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor] | None = None
 
 
 def dsm_loss(model: ScoreNet, u: torch.Tensor, t: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
@@ -92,7 +94,7 @@ def _restore_field_net(cfg: Training, state: dict) -> FieldScoreNet:
 
 
 FAMILIES: dict[str, Family] = {
-    "score": Family(_score_net, _restore_score_net, dsm_loss),
+    "score": Family(_score_net, _restore_score_net, dsm_loss, loss_and_grad=dsm_loss_and_grad),
     "energy": Family(_energy_net, _restore_energy_net, dsm_loss),
     "field": Family(_field_net, _restore_field_net, dsm_loss),
     "conditioned": Family(conditioned.build, conditioned.restore, conditioned.conditioned_dsm_loss, ConditionedTraining),

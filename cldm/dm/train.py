@@ -113,12 +113,16 @@ def train(
         i = step % per_epoch * cfg.batch_size
         batch = shuffled[i : i + cfg.batch_size]
         t = sample_t(cfg, model.sde, gen).to(dev)
-        loss = kind.loss(model, batch, t, torch.randn(batch.shape, generator=gen).to(dev))
+        noise = torch.randn(batch.shape, generator=gen).to(dev)
+        if kind.loss_and_grad is not None:  # gradients by hand, no autograd graph
+            loss = kind.loss_and_grad(model, batch, t, noise)
+        else:
+            opt.zero_grad(set_to_none=True)
+            loss = kind.loss(model, batch, t, noise)
+            loss.backward()
         value = loss.item()
         if not math.isfinite(value) or value > cfg.max_loss:
             raise CldmError(f"training diverged at step {step}: loss = {value:.4g} (limit {cfg.max_loss:g})")
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
         opt.step()
         sched.step()
         ema_update(ema_params, params, step)

@@ -1,0 +1,63 @@
+"""The denoising score-matching loss of the score MLP (`cldm.dm.model.ScoreNet`) and its gradient
+with respect to the weights, by hand: the training step of the default models without autograd's
+graph (`benchmarks/train_speed.py` measures the gain, side by side with autograd; the same numbers up to
+float32 rounding, `tests/test_backprop.py`).
+
+With x = u + sigma z (one level sigma per block of rows), c = sqrt(1 + sigma^2), v = x / c and the
+MLP a_1 = W_u v + W_e e(sigma) + b_1, h_k = phi(a_k), a_{k+1} = W_{k+1} h_k + b_{k+1},
+F = W_o h_K + b_o (phi the LeakyReLU), ScoreNet's score is s = -x / c^2 + F / (sigma c), and
+`cldm.dm.families.dsm_loss` is
+
+    L = (1/N) sum_rows |sigma s + z|^2,   so   dL/dF = 2 r / (N c),   r = sigma s + z,
+
+and backpropagation through the layers: dL/dW_k = delta_k^T h_{k-1}, dL/db_k = sum_rows delta_k,
+delta_k = phi'(a_k) * (W_{k+1}^T delta_{k+1}) (phi' read from h_k = phi(a_k): phi is monotone), and
+the embedding's part summed over each block's rows before its product with e(sigma). Each
+activation is computed in place and kept for the backward pass; no graph is recorded.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from cldm.dm.model import ScoreNet
+
+
+def dsm_loss_and_grad(model: ScoreNet, u: torch.Tensor, t: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
+    """dsm_loss(model, u, t, noise) (detached), with dL/dtheta written to each parameter's .grad
+    (replacing what was there). t holds one time per block of consecutive rows of u, as for dsm_loss.
+    For ScoreNet with its LeakyReLU only (the family "score"); other networks train by autograd."""
+    if type(model.act) is not nn.LeakyReLU:
+        raise TypeError(f"dsm_loss_and_grad differentiates LeakyReLU networks, not {type(model.act).__name__}")
+    slope = model.act.negative_slope
+    with torch.no_grad():
+        m, (rows, dim) = t.numel(), u.shape
+        sigma = model.sde.sigma(t.to(u.device)).reshape(m, 1, 1)
+        inv_c = torch.rsqrt(1 + sigma**2)
+        z = noise.view(m, -1, dim)
+        x = torch.addcmul(u.view(m, -1, dim), sigma, z)
+        v = x * inv_c
+        first, *rest = model.layers
+        w_u, w_e = first.weight.split([dim, first.in_features - dim], dim=1)
+        e = model.embed(torch.log(sigma.reshape(m)) / 4)
+        a = torch.baddbmm(torch.addmm(first.bias, e, w_e.T)[:, None, :], v, w_u.T.expand(m, -1, -1))
+        hs = [torch.nn.functional.leaky_relu(a.view(rows, -1), slope, inplace=True)]
+        for layer in rest:
+            hs.append(torch.nn.functional.leaky_relu(torch.addmm(layer.bias, hs[-1], layer.weight.T), slope, inplace=True))
+        f = torch.addmm(model.out.bias[:, None], model.out.weight, hs[-1].T).T.reshape(m, -1, dim)  # 1.6x h W^T
+        r = torch.addcmul(torch.addcmul(z, x, -sigma * inv_c**2), f, inv_c)  # sigma s + z
+        loss = torch.dot(r.view(-1), r.view(-1)) / rows
+        delta = (r * (2 / rows * inv_c)).view(rows, dim)
+        grads = {model.out.weight: delta.T @ hs[-1], model.out.bias: delta.sum(0)}
+        back = model.out.weight
+        for layer, h, below in zip(reversed(rest), reversed(hs[1:]), reversed(hs[:-1])):
+            delta = torch.ops.aten.leaky_relu_backward(delta @ back, h, slope, True)
+            grads[layer.weight], grads[layer.bias], back = delta.T @ below, delta.sum(0), layer.weight
+        delta = torch.ops.aten.leaky_relu_backward(delta @ back, hs[0], slope, True)
+        per_level = delta.view(m, -1, delta.shape[-1]).sum(1)
+        grads[first.weight] = torch.cat([(v.view(rows, dim).T @ delta).T, per_level.T @ e], dim=1)
+        grads[first.bias] = per_level.sum(0)
+    for p, g in grads.items():
+        p.grad = g
+    return loss

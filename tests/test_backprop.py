@@ -1,0 +1,103 @@
+"""The score MLP's hand-written training gradient (cldm.dm.backprop) against autograd, and the
+training loop's use of it."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+import torch
+
+from cldm.dm.backprop import dsm_loss_and_grad
+from cldm.dm.families import FAMILIES, dsm_loss
+from cldm.dm.model import ScoreNet
+from cldm.dm.sde import VESDE
+from cldm.dm.train import sample_t, train
+from cldm.settings.training import Training
+
+
+def _net(hidden, dim=2, seed=0, dtype=torch.float64):
+    torch.manual_seed(seed)
+    a = torch.randn(dim, dim, dtype=torch.float64)
+    net = ScoreNet(VESDE(25.0), torch.randn(dim), torch.linalg.cholesky(a @ a.T + torch.eye(dim)), hidden, 16)
+    with torch.no_grad():  # away from the initialisation: larger weights, biases not zero
+        for p in net.parameters():
+            p.add_(0.3 * torch.randn_like(p))
+    return net.to(dtype)
+
+
+def _autograd(net, u, t, z):
+    net.zero_grad(set_to_none=True)
+    loss = dsm_loss(net, u, t, z)
+    loss.backward()
+    return loss.detach(), {n: p.grad.clone() for n, p in net.named_parameters()}
+
+
+def _by_hand(net, u, t, z):
+    for p in net.parameters():
+        p.grad = torch.full_like(p, 7.0)  # stale gradients must be replaced, not added to
+    loss = dsm_loss_and_grad(net, u, t, z)
+    return loss, {n: p.grad.clone() for n, p in net.named_parameters()}
+
+
+@pytest.mark.parametrize("hidden, dim, levels, rows", [((64, 64, 64), 2, 8, 512), ((5,), 2, 1, 64), ((7, 3), 3, 4, 40)])
+def test_the_gradient_by_hand_is_autograds(hidden, dim, levels, rows):
+    """In float64 the two agree to rounding (1e-10 relative): every parameter, every layer count,
+    one or several levels a batch, 2 or 3 features."""
+    net = _net(hidden, dim)
+    gen = torch.Generator().manual_seed(1)
+    u = torch.randn(rows, dim, generator=gen, dtype=torch.float64)
+    z = torch.randn(rows, dim, generator=gen, dtype=torch.float64)
+    t = sample_t(Training(levels=levels, batch_size=rows), net.sde, gen).double()
+    ref_loss, ref = _autograd(net, u, t, z)
+    loss, got = _by_hand(net, u, t, z)
+    assert not loss.requires_grad
+    assert abs(loss.item() - ref_loss.item()) <= 1e-12 * abs(ref_loss.item())
+    assert got.keys() == ref.keys()
+    for name in ref:
+        scale = ref[name].abs().max().item()
+        assert scale > 0, name
+        assert (got[name] - ref[name]).abs().max().item() <= 1e-10 * scale, name
+
+
+def test_the_gradient_by_hand_in_float32_at_the_default_batch():
+    """The training precision: agreement to float32 rounding of sums over 4096 rows."""
+    cfg = Training()
+    net = _net(cfg.hidden, dtype=torch.float32)
+    gen = torch.Generator().manual_seed(2)
+    u, z = torch.randn(cfg.batch_size, 2, generator=gen), torch.randn(cfg.batch_size, 2, generator=gen)
+    t = sample_t(cfg, net.sde, gen)
+    ref_loss, ref = _autograd(net, u, t, z)
+    loss, got = _by_hand(net, u, t, z)
+    assert loss.item() == pytest.approx(ref_loss.item(), rel=1e-5)
+    for name in ref:
+        assert (got[name] - ref[name]).abs().max().item() <= 1e-4 * ref[name].abs().max().item(), name
+
+
+def test_networks_of_another_activation_are_refused():
+    net = _net((4,))
+    net.act = torch.nn.SiLU()
+    u = torch.zeros(8, 2, dtype=torch.float64)
+    with pytest.raises(TypeError, match="SiLU"):
+        dsm_loss_and_grad(net, u, torch.ones(1, dtype=torch.float64) * 0.5, u)
+
+
+def test_training_takes_the_gradient_by_hand(monkeypatch):
+    """The score family trains through loss_and_grad, once a step, and ends where autograd's loop
+    ends up to float32 rounding."""
+    calls = []
+
+    def counted(*args):
+        calls.append(1)
+        return dsm_loss_and_grad(*args)
+
+    data = np.random.default_rng(0).standard_normal((4096, 2)) @ np.array([[1.0, 0.3], [0.0, 0.5]])
+    cfg = Training(hidden=(16, 16), embed_dim=16, batch_size=256, levels=8, steps=30, warmup=5, log_every=10)
+    score = FAMILIES["score"]
+    monkeypatch.setitem(FAMILIES, "score", dataclasses.replace(score, loss_and_grad=counted))
+    fast = train(data, data[:512], cfg, seed=3).model
+    assert len(calls) == cfg.steps
+    monkeypatch.setitem(FAMILIES, "score", dataclasses.replace(score, loss_and_grad=None))
+    slow = train(data, data[:512], cfg, seed=3).model
+    assert len(calls) == cfg.steps
+    for (name, a), b in zip(fast.state_dict().items(), slow.state_dict().values()):
+        assert torch.allclose(a, b, rtol=1e-3, atol=1e-5), name
