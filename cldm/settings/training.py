@@ -35,12 +35,13 @@ class Training(Stage):
     t_eps: float = knob(1e-5, "smallest training time (noise levels are clipped to [sigma(t_eps), sigma(1)]; "
                         ">= 1e-12: sigma(t_eps) ~ sqrt(t_eps) stays above float32's resolution)",
                         minimum=1e-12, exclusiveMaximum=1)
-    steps: int = knob(5000, "optimiser steps", minimum=1)
-    batch_size: int = knob(4096, "samples per optimiser step (per sample, 4096 cost 1.4x less than 1024: the "
-                           "per-step overhead is shared)", minimum=1)
-    lr: float = knob(2e-3, "peak learning rate (linear warm-up, then cosine decay to 0)", exclusiveMinimum=0)
-    warmup: int = knob(125, "warm-up steps", minimum=0)
-    ema: float = knob(0.998, "decay of the exponential moving average of the weights", minimum=0,
+    steps: int = knob(10000, "optimiser steps", minimum=1)
+    batch_size: int = knob(2048, "samples per optimiser step (per sample, 2048 cost 1.3x less than 1024: the "
+                           "per-step overhead is shared; 4096 x 5000 steps left the models' tails twice as "
+                           "high at a held-out point, docs/accuracy.md)", minimum=1)
+    lr: float = knob(1.4e-3, "peak learning rate (linear warm-up, then cosine decay to 0)", exclusiveMinimum=0)
+    warmup: int = knob(250, "warm-up steps", minimum=0)
+    ema: float = knob(0.999, "decay of the exponential moving average of the weights", minimum=0,
                       exclusiveMaximum=1)
     log_every: int = knob(100, "steps between loss-log entries", minimum=1)
     checkpoint_every: int = knob(1000, "steps between resume checkpoints", minimum=1)
