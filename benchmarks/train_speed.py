@@ -3,8 +3,9 @@ issue 18, and the steps between them, side by side in one run; prints JSON.
 
 Configurations (each the same `cldm.dm.train.train` on the same data):
     before     the defaults before issue 18 (batch 1024 x 20000 steps), autograd
-    batch      today's defaults (4096 x 5000, the same 2e7 samples), autograd
+    batch      today's defaults (2048 x 10000, the same 2e7 samples), autograd
     now        as batch, with the gradient by hand (cldm.dm.backprop): what the study runs
+    wide       4096 x 5000, by hand: faster, but its models' tails were worse (docs/accuracy.md)
 
 Each block of steps runs in a process of its own (a fresh heap and caches for each), the
 configurations alternating, so that load on a shared machine hits all alike; times are CPU seconds of
@@ -34,11 +35,14 @@ import numpy as np
 import torch
 
 from cldm.dm.families import FAMILIES
+from cldm.dm.optim import Adam
 from cldm.dm.train import sample_t, train
 from cldm.settings.training import Training
 
 BEFORE = dict(steps=20000, batch_size=1024, lr=1e-3, warmup=500, ema=0.9995)  # the defaults before issue 18
-CONFIGS = {"before": (BEFORE, False), "batch": ({}, False), "now": ({}, True)}  # name: (settings, gradient by hand)
+WIDE = dict(steps=5000, batch_size=4096, lr=2e-3, warmup=125, ema=0.998)
+CONFIGS = {"before": (BEFORE, False), "batch": ({}, False), "now": ({}, True), "wide": (WIDE, True)}
+"""name: (settings, gradient by hand)"""
 
 
 def step_ms(cfg: Training, data: np.ndarray, steps: int, family: str) -> float:
@@ -72,7 +76,7 @@ def step_cost(batch: int, compiled: bool = False, reps: int = 200) -> dict:
     from cldm.dm.sde import VESDE
 
     model = ScoreNet(VESDE(25.0), torch.zeros(2), torch.eye(2))
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3, fused=True)
+    opt = Adam(model.parameters())
     cfg = Training(batch_size=batch)
     gen = torch.Generator().manual_seed(0)
     u, t, z = torch.randn(batch, 2, generator=gen), sample_t(cfg, model.sde, gen), torch.randn(batch, 2, generator=gen)
@@ -82,11 +86,11 @@ def step_cost(batch: int, compiled: bool = False, reps: int = 200) -> dict:
 
     def step():
         if compiled:
-            opt.zero_grad(set_to_none=True)
+            opt.zero_grad()
             loss_fn(model, u, t, z).backward()
         else:
             family.loss_and_grad(model, u, t, z)
-        opt.step()
+        opt.step(1e-3)
 
     step()
     first = dict(first_step_wall_s=round(time.perf_counter() - wall, 1), first_step_cpu_s=round(time.process_time() - cpu, 1))

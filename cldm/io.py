@@ -7,11 +7,14 @@ import json
 import os
 import tempfile
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from cldm import CldmError
+
+if TYPE_CHECKING:  # pandas is imported where a CSV is read (0.4 s, which jobs that write none skip)
+    import pandas as pd
 
 
 @contextlib.contextmanager
@@ -84,6 +87,8 @@ def write_csv(path: str, df: pd.DataFrame, provenance: dict | None = None) -> No
 
 
 def read_csv(path: str) -> pd.DataFrame:
+    import pandas as pd
+
     return pd.read_csv(path, comment="#")
 
 

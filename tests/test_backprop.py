@@ -1,5 +1,5 @@
-"""The score MLP's hand-written training gradient (cldm.dm.backprop) against autograd, and the
-training loop's use of it."""
+"""The training step's pieces written by hand: the score MLP's gradient (cldm.dm.backprop) against
+autograd, the training loop's use of it, and Adam (cldm.dm.optim) against torch.optim.Adam."""
 
 import dataclasses
 
@@ -101,3 +101,43 @@ def test_training_takes_the_gradient_by_hand(monkeypatch):
     assert len(calls) == cfg.steps
     for (name, a), b in zip(fast.state_dict().items(), slow.state_dict().values()):
         assert torch.allclose(a, b, rtol=1e-3, atol=1e-5), name
+
+
+def test_adam_is_torchs_adam():
+    """cldm.dm.optim.Adam against torch.optim.Adam (its reference loop) over 50 steps of a changing
+    learning rate, and a state saved halfway that continues the same trajectory."""
+    from cldm.dm.optim import Adam
+
+    torch.manual_seed(0)
+    shapes = [(7, 5), (5,), (3, 7)]
+    start = [torch.randn(s, dtype=torch.float64) for s in shapes]
+    grads = [[torch.randn(s, dtype=torch.float64) for s in shapes] for _ in range(50)]
+    ours = [p.clone().requires_grad_(True) for p in start]
+    ref = [p.clone().requires_grad_(True) for p in start]
+    resumed = [p.clone().requires_grad_(True) for p in start]
+    opt, ref_opt, again = Adam(ours), torch.optim.Adam(ref, lr=1.0, foreach=False), None
+    for i, g in enumerate(grads):
+        lr = 1e-2 * (1 + np.cos(i / 10))
+        for group in ref_opt.param_groups:
+            group["lr"] = lr
+        for p, q, gi in zip(ours, ref, g):
+            p.grad, q.grad = gi.clone(), gi.clone()
+        ours[1].grad = ref[1].grad = None  # a parameter without a gradient is left alone
+        opt.step(lr)
+        ref_opt.step()
+        if i == 24:
+            with torch.no_grad():
+                for p, q in zip(resumed, ours):
+                    p.copy_(q)
+            again = Adam(resumed)
+            again.load_state_dict(opt.state_dict())
+        elif again is not None:
+            for p, gi in zip(resumed, g):
+                p.grad = gi.clone()
+            resumed[1].grad = None
+            again.step(lr)
+    assert torch.equal(ours[1], start[1])
+    for p, q, r, p0 in zip(ours, ref, resumed, start):
+        assert p is ours[1] or (p - p0).abs().max() > 0.01  # the steps moved it
+        assert torch.allclose(p, q, rtol=0, atol=1e-13)
+        assert torch.equal(p, r)

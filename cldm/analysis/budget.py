@@ -18,7 +18,6 @@ import math
 
 import numpy as np
 
-from cldm.analysis.observables import cv_sample_rows, sample_rows
 from cldm.analysis.stats import cv_moments, iid_mean_error, moments
 
 
@@ -49,6 +48,8 @@ def phi2_errors(phi: np.ndarray, phi_ref: np.ndarray | None = None, ref_mean: np
                 ref_cov: np.ndarray | None = None) -> tuple[float, float]:
     """A chain's z2_errors: errors of Re and Im of the site average <phi^2> of independent fields phi
     (N, L), plain or with the reference fields as control variates (as the DM rows compute them)."""
+    from cldm.analysis.observables import cv_sample_rows, sample_rows  # pandas: not for one-variable sample jobs
+
     rows = sample_rows(phi, "DM", iid_mean_error) if phi_ref is None else cv_sample_rows(phi, phi_ref, ref_mean,
                                                                                        ref_cov, "DM")
     row = rows.set_index(["observable", "n"]).loc[("phi", 2)]
@@ -58,5 +59,7 @@ def phi2_errors(phi: np.ndarray, phi_ref: np.ndarray | None = None, ref_mean: np
 def data_phi2_errors(chains: np.ndarray) -> tuple[float, float]:
     """A chain's data_z2_errors: errors of Re and Im of the site average <phi^2> of CL chains of shape
     (chains, samples, L): Gamma method."""
+    from cldm.analysis.observables import sample_rows
+
     row = sample_rows(chains, "CL").set_index(["observable", "n"]).loc[("phi", 2)]
     return float(row.re_err), float(row.im_err)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import optimize
 
 from cldm.physics.exact import gaussian_monomial_means, monomials
 
@@ -122,6 +121,8 @@ def random_effects(values: np.ndarray, errors: np.ndarray, data: np.ndarray | No
 
     tau2 = 0.0
     if k > 1 and excess_q(0.0) > 0:
+        from scipy import optimize  # 0.14 s of every import of this module, needed here alone
+
         tau2 = optimize.brentq(excess_q, 0.0, float(np.sum((e - e.mean()) ** 2) / (k - 1)), xtol=1e-300, rtol=1e-12)
     w = 1 / (s2 + tau2)
     err_data = float(np.sqrt(np.sum(w**2 * v2)) / np.sum(w))

@@ -15,6 +15,7 @@ from tqdm import tqdm
 from cldm import CldmError
 from cldm.dm.device import resolve_device
 from cldm.dm.families import FAMILIES
+from cldm.dm.optim import Adam
 from cldm.dm.sde import VESDE
 from cldm.io import atomic_path
 from cldm.settings.training import Training
@@ -87,8 +88,7 @@ def train(
     model.to(dev)
     u = u.to(dev)
     ema = copy.deepcopy(model).requires_grad_(False)
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, fused=True)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_factor(s, cfg))
+    opt = Adam(model.parameters())
     val_batches = [tuple(a.to(dev) for a in b)
                    for b in _fixed_batches(u_val, cfg, model.sde, torch.Generator().manual_seed(seed + 1))]
     ema_update = torch.optim.swa_utils.get_ema_multi_avg_fn(cfg.ema)
@@ -100,7 +100,6 @@ def train(
         model.load_state_dict(state["model"])
         ema.load_state_dict(state["ema"])
         opt.load_state_dict(state["opt"])
-        sched.load_state_dict(state["sched"])
         gen.set_state(state["gen"])
         step, log = state["step"], state["log"]
     first_step = step
@@ -117,14 +116,13 @@ def train(
         if kind.loss_and_grad is not None:  # gradients by hand, no autograd graph
             loss = kind.loss_and_grad(model, batch, t, noise)
         else:
-            opt.zero_grad(set_to_none=True)
+            opt.zero_grad()
             loss = kind.loss(model, batch, t, noise)
             loss.backward()
         value = loss.item()
         if not math.isfinite(value) or value > cfg.max_loss:
             raise CldmError(f"training diverged at step {step}: loss = {value:.4g} (limit {cfg.max_loss:g})")
-        opt.step()
-        sched.step()
+        opt.step(cfg.lr * lr_factor(step, cfg))
         ema_update(ema_params, params, step)
         running.append(value)
         step += 1
@@ -132,10 +130,10 @@ def train(
         if step % cfg.log_every == 0 or step == cfg.steps:
             with torch.no_grad():
                 val = float(np.mean([kind.loss(ema, *b).item() for b in val_batches]))
-            log.append(dict(step=step, train_loss=float(np.mean(running)), val_loss=val, lr=sched.get_last_lr()[0]))
+            log.append(dict(step=step, train_loss=float(np.mean(running)), val_loss=val, lr=cfg.lr * lr_factor(step, cfg)))
             running = []
         if resume_path and (step % cfg.checkpoint_every == 0) and step < cfg.steps:
-            _save_resume(resume_path, model, ema, opt, sched, gen, step, log, fingerprint)
+            _save_resume(resume_path, model, ema, opt, gen, step, log, fingerprint)
     bar.close()
     if resume_path and os.path.exists(resume_path):
         os.remove(resume_path)
@@ -172,11 +170,11 @@ def _epoch_order(n: int, seed: int, epoch: int) -> torch.Tensor:
     return torch.randperm(n, generator=torch.Generator().manual_seed(int(state)))
 
 
-def _save_resume(path, model, ema, opt, sched, gen, step, log, fingerprint) -> None:
+def _save_resume(path, model, ema, opt, gen, step, log, fingerprint) -> None:
     with atomic_path(path) as tmp, open(tmp, "wb") as f:
         torch.save(
             dict(model=_cpu(model.state_dict()), ema=_cpu(ema.state_dict()), opt=opt.state_dict(),
-                 sched=sched.state_dict(), gen=gen.get_state(), step=step, log=log, fingerprint=fingerprint),
+                 gen=gen.get_state(), step=step, log=log, fingerprint=fingerprint),
             f,
         )
 
