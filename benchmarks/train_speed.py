@@ -1,24 +1,28 @@
 """Training throughput of the score-model loop: today's loop against the loop and defaults before
 issue 18, and the steps between them, side by side in one run; prints JSON.
 
-Configurations (each the same `cldm.dm.train.train` on the same data):
-    before     the defaults before issue 18 (batch 1024 x 20000 steps), autograd
-    batch      today's defaults (2048 x 10000, the same 2e7 samples), autograd
-    now        as batch, with the gradient by hand (cldm.dm.backprop): what the study runs
-    wide       4096 x 5000, by hand: faster, but its models' tails were worse (docs/accuracy.md)
+Configurations (each `cldm.dm.train.train` on the same data; the loss by autograd or by hand,
+`cldm.dm.backprop`; the optimiser torch.optim.Adam(fused=True), as before, or `cldm.dm.optim.Adam`):
+    before     the defaults before issue 18 (batch 1024 x 20000 steps), autograd, torch's Adam
+    batch      today's defaults (2048 x 10000: the same 2e7 samples), autograd, torch's Adam
+    by_hand    as batch, the gradient by hand
+    now        as by_hand, with cldm's Adam: what the study runs
+    wide       4096 x 5000 (lr 2e-3, EMA 0.998), as now: faster, but its models' tails were worse
+               at a held-out point (docs/accuracy.md)
+and, for the per-step overhead that larger batches share, today's loop at batch 1024 ... 8192.
 
-Each block of steps runs in a process of its own (a fresh heap and caches for each), the
-configurations alternating, so that load on a shared machine hits all alike; times are CPU seconds of
-that process (one thread), so other jobs on the machine inflate them less than wall time. Reported
-per configuration: ms per optimiser step, training samples per second, and the projected time of one
-ensemble member (its steps at that rate); the ratio of member times is the speed-up at the same
-network. Whether they give the same result is a question for the study (docs/accuracy.md), not for
-this benchmark.
+Each block of steps runs in a process of its own (a fresh heap and caches for each: measured
+alone, in a process that has not freed large arrays, a step page-faults its activations in anew),
+the configurations alternating, so that load on a shared machine hits all alike; times are CPU
+seconds of that process (one thread), so other jobs on the machine inflate them less than wall time.
+Reported per configuration: ms per optimiser step, training samples per second, and the projected
+time of one ensemble member (its steps at that rate); the ratio of member times is the speed-up at
+the same network. Not counted: the 1.5 s import of torch._dynamo that constructing torch's Adam costs
+each training job (once a process). Whether they give the same result is a question for the study
+(docs/accuracy.md), not for this benchmark.
 
-Also: the cost of one training step (today's: by hand) against the batch size (the
-per-step overhead that larger batches amortise), and, with --compile, an autograd step with
-torch.compile (compile time and step time; LeakyReLU's compiled CPU kernels store a boolean mask per
-element and are slow).
+With --compile: an autograd step with torch.compile (compile time and step time; LeakyReLU's
+compiled CPU kernels store a boolean mask per element and are slow).
 
     .venv/bin/python benchmarks/train_speed.py [--steps 400] [--repeats 3] [--compile]
 """
@@ -36,13 +40,34 @@ import torch
 
 from cldm.dm.families import FAMILIES
 from cldm.dm.optim import Adam
+from cldm.dm import train as train_module
 from cldm.dm.train import sample_t, train
 from cldm.settings.training import Training
 
 BEFORE = dict(steps=20000, batch_size=1024, lr=1e-3, warmup=500, ema=0.9995)  # the defaults before issue 18
 WIDE = dict(steps=5000, batch_size=4096, lr=2e-3, warmup=125, ema=0.998)
-CONFIGS = {"before": (BEFORE, False), "batch": ({}, False), "now": ({}, True), "wide": (WIDE, True)}
-"""name: (settings, gradient by hand)"""
+CONFIGS = {"before": (BEFORE, False, False), "batch": ({}, False, False), "by_hand": ({}, True, False),
+           "now": ({}, True, True), "wide": (WIDE, True, True)}
+"""name: (settings, gradient by hand, cldm's Adam)"""
+BATCHES = (1024, 2048, 4096, 8192)
+
+
+class TorchAdam:
+    """The former loop's optimiser, torch.optim.Adam(fused=True), behind cldm.dm.optim.Adam's interface."""
+
+    def __init__(self, params):
+        self.opt = torch.optim.Adam(list(params), lr=1e-3, fused=True)
+
+    def step(self, lr: float) -> None:
+        for group in self.opt.param_groups:
+            group["lr"] = lr
+        self.opt.step()
+
+    def zero_grad(self) -> None:
+        self.opt.zero_grad(set_to_none=True)
+
+    def state_dict(self) -> dict:
+        return self.opt.state_dict()
 
 
 def step_ms(cfg: Training, data: np.ndarray, steps: int, family: str) -> float:
@@ -57,39 +82,39 @@ def step_ms(cfg: Training, data: np.ndarray, steps: int, family: str) -> float:
 
 
 def block(name: str, steps: int) -> float:
-    """One configuration's ms per step, in this (fresh) process."""
-    settings, by_hand = CONFIGS[name]
+    """One configuration's ms per step (a name of CONFIGS, or batch<b>: today's loop at batch b), in
+    this (fresh) process."""
+    if name in CONFIGS:
+        settings, by_hand, own_adam = CONFIGS[name]
+    else:
+        settings, by_hand, own_adam = dict(batch_size=int(name.removeprefix("batch"))), True, True
     family = "score"
     if not by_hand:
         family = "score_autograd"
         FAMILIES[family] = dataclasses.replace(FAMILIES["score"], loss_and_grad=None)
+    if not own_adam:
+        train_module.Adam = TorchAdam
     data = np.random.default_rng(0).standard_normal((400_000, 2))
     cfg = Training(**settings)
     step_ms(cfg, data, 40, family)  # warm-up: first calls pay for allocations and lazy imports
     return step_ms(cfg, data, steps, family)
 
 
-def step_cost(batch: int, compiled: bool = False, reps: int = 200) -> dict:
-    """One step at `batch`: the family's loss and gradient (by hand), or with compiled, torch.compile's
-    autograd step, then Adam."""
+def compiled_step(batch: int, reps: int = 200) -> dict:
+    """One autograd step at `batch` with torch.compile's loss, then Adam: first-call and step times."""
     from cldm.dm.model import ScoreNet
     from cldm.dm.sde import VESDE
 
     model = ScoreNet(VESDE(25.0), torch.zeros(2), torch.eye(2))
     opt = Adam(model.parameters())
-    cfg = Training(batch_size=batch)
     gen = torch.Generator().manual_seed(0)
-    u, t, z = torch.randn(batch, 2, generator=gen), sample_t(cfg, model.sde, gen), torch.randn(batch, 2, generator=gen)
-    family = FAMILIES["score"]
-    loss_fn = torch.compile(family.loss) if compiled else None
+    u, t, z = torch.randn(batch, 2, generator=gen), sample_t(Training(batch_size=batch), model.sde, gen), torch.randn(batch, 2, generator=gen)
+    loss_fn = torch.compile(FAMILIES["score"].loss)
     wall, cpu = time.perf_counter(), time.process_time()
 
     def step():
-        if compiled:
-            opt.zero_grad()
-            loss_fn(model, u, t, z).backward()
-        else:
-            family.loss_and_grad(model, u, t, z)
+        opt.zero_grad()
+        loss_fn(model, u, t, z).backward()
         opt.step(1e-3)
 
     step()
@@ -98,7 +123,7 @@ def step_cost(batch: int, compiled: bool = False, reps: int = 200) -> dict:
     for _ in range(reps):
         step()
     ms = (time.process_time() - cpu) / reps * 1e3
-    return dict(ms_per_step=round(ms, 3), us_per_sample=round(ms / batch * 1e3, 3), **(first if compiled else {}))
+    return dict(ms_per_step=round(ms, 3), us_per_sample=round(ms / batch * 1e3, 3), **first)
 
 
 def main() -> None:
@@ -106,23 +131,24 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=400, help="timed steps per block")
     ap.add_argument("--repeats", type=int, default=3, help="alternating blocks per configuration")
     ap.add_argument("--compile", action="store_true")
-    ap.add_argument("--block", choices=list(CONFIGS), help=argparse.SUPPRESS)  # one block, in a child process
+    ap.add_argument("--block", help=argparse.SUPPRESS)  # one block, in a child process
     a = ap.parse_args()
     torch.set_num_threads(1)
     if a.block:
         print(block(a.block, a.steps))
         return
-    ms = {k: [] for k in CONFIGS}
+    names = [*CONFIGS, *(f"batch{b}" for b in BATCHES)]
+    ms = {k: [] for k in names}
     for _ in range(a.repeats):
-        for name in CONFIGS:
+        for name in names:
             run = subprocess.run([sys.executable, __file__, "--block", name, "--steps", str(a.steps)],
                                  capture_output=True, text=True, check=True)
             ms[name].append(float(run.stdout))
     out = {}
-    for name, (settings, by_hand) in CONFIGS.items():
+    for name, (settings, by_hand, own_adam) in CONFIGS.items():
         cfg, m = Training(**settings), statistics.median(ms[name])
         out[name] = dict(batch_size=cfg.batch_size, steps=cfg.steps, lr=cfg.lr, ema=cfg.ema, gradient_by_hand=by_hand,
-                         ms_per_step=round(m, 3), ms_per_step_blocks=[round(x, 3) for x in ms[name]],
+                         cldm_adam=own_adam, ms_per_step=round(m, 3), ms_per_step_blocks=[round(x, 3) for x in ms[name]],
                          samples_per_second=round(cfg.batch_size / m * 1e3), member_cpu_s=round(cfg.steps * m / 1e3, 1))
     steps = {name: Training(**CONFIGS[name][0]).steps for name in CONFIGS}
     for name in list(CONFIGS)[1:]:
@@ -131,9 +157,10 @@ def main() -> None:
         out[f"speedup_member_{name}_fastest_blocks"] = round(
             min(ms["before"]) * steps["before"] / (min(ms[name]) * steps[name]), 2)
     out["speedup_samples_per_second"] = round(out["now"]["samples_per_second"] / out["before"]["samples_per_second"], 2)
-    out["step_by_batch"] = {b: step_cost(b) for b in (1024, 2048, 4096, 8192)}
+    out["today_by_batch"] = {b: dict(ms_per_step=round(statistics.median(ms[f"batch{b}"]), 3),
+                                     us_per_sample=round(statistics.median(ms[f"batch{b}"]) / b * 1e3, 3)) for b in BATCHES}
     if a.compile:
-        out["compiled_autograd_step_1024"] = step_cost(1024, compiled=True)
+        out["compiled_autograd_step_1024"] = compiled_step(1024)
     print(json.dumps(out, indent=1))
 
 
