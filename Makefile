@@ -5,12 +5,13 @@
 #   make chain   - the lattice study on config/chain.yaml alone (docs/chain.md)
 #   make test    - the test suite (what .ci/run calls)
 #   make cl-failure - the study config/cl-failure.yaml (where CL is right and where it is wrong) alone
+#   make heldout - the default study and its held-out points, config/heldout.yaml (docs/accuracy.md)
 # and, for the edit-test loop, make test-fast: the unit tests (no workflow runs, no long trainings), under a minute.
 PY      := .venv/bin/python
 CORES   ?= 2
 STAMP   := .venv/.installed
 
-.PHONY: study cl-failure energy scan chain test test-fast setup report clean
+.PHONY: study cl-failure heldout energy scan chain test test-fast setup report clean
 
 $(STAMP): requirements.txt pyproject.toml
 	python3 -m venv .venv
@@ -27,6 +28,9 @@ study: $(STAMP)
 cl-failure: $(STAMP)
 	$(PY) -m snakemake --workflow-profile workflow/profiles/default --cores $(CORES) \
 		--configfile config/cl-failure.yaml --replace-workflow-config
+
+heldout: $(STAMP)
+	$(PY) -m snakemake --workflow-profile workflow/profiles/default --cores $(CORES) --configfile config/heldout.yaml
 
 energy: $(STAMP)
 	$(PY) -m snakemake --workflow-profile workflow/profiles/default --cores $(CORES) --configfile config/energy.yaml

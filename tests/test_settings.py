@@ -43,6 +43,16 @@ def test_the_defaults_satisfy_their_own_schema():
     assert study.device == "auto" and study.threads.train == 1
 
 
+def test_the_held_out_points_only_add_points_to_the_study():
+    """config/heldout.yaml (merged by --configfile into config/config.yaml): new points, no settings, so
+    they run with the defaults the study's points run with."""
+    base = yaml.safe_load((REPO / "config/config.yaml").read_text())
+    extra = yaml.safe_load((REPO / "config/heldout.yaml").read_text())
+    assert set(extra) == {"points"} and not set(extra["points"]) & set(base["points"])
+    study = load_study({**base, "points": {**base["points"], **extra["points"]}})
+    assert all(study.points[p].training == Training() and study.points[p].sampling == Sampling() for p in extra["points"])
+
+
 def test_a_point_overrides_the_global_section_which_overrides_the_defaults():
     config = {"points": {"a": {"model": "gaussian", "A": 1.0, "B": 1.0, "training": {"steps": 7}},
                          "b": {"model": "gaussian", "A": 1.0, "B": 2.0, "seed": 3}},
