@@ -1,11 +1,14 @@
-"""Training throughput of the score-model loop: today's loop against the loop and defaults before
-issue 18, and the steps between them, side by side in one run; prints JSON.
+"""Training throughput of the score-model loop: today's loop against the loop of main when issue 18
+was filed (its code, checked out from git), and the steps between them, side by side in one run;
+prints JSON.
 
-Configurations (each `cldm.dm.train.train` on the same data; the loss by autograd or by hand,
-`cldm.dm.backprop`; the optimiser torch.optim.Adam(fused=True), as before, or `cldm.dm.optim.Adam`):
-    before     the defaults before issue 18 (batch 1024 x 20000 steps), autograd, torch's Adam
-    batch      today's defaults (2048 x 10000: the same 2e7 samples), autograd, torch's Adam
-    by_hand    as batch, the gradient by hand
+Configurations (each the `train` function of a version of cldm on the same data, with its settings'
+logging and validation):
+    before     the loop and defaults of main at FORMER (1024 x 20000 steps, autograd, torch.optim.Adam
+               (fused), times drawn step by step), its own code: `git archive FORMER cldm` into a
+               temporary directory, run from there
+    batch      today's loop at today's defaults (2048 x 10000: the same 2e7 samples), autograd, torch's Adam
+    by_hand    as batch, the gradient by hand (cldm.dm.backprop)
     now        as by_hand, with cldm's Adam: what the study runs
     wide       4096 x 5000 (lr 2e-3, EMA 0.998), as now: faster, but its models' tails were worse
                at a held-out point (docs/accuracy.md)
@@ -30,26 +33,26 @@ compiled CPU kernels store a boolean mask per element and are slow).
 import argparse
 import dataclasses
 import json
+import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
 
-from cldm.dm.families import FAMILIES
-from cldm.dm.optim import Adam
-from cldm.dm import train as train_module
-from cldm.dm.train import sample_t, train
-from cldm.settings.training import Training
-
-BEFORE = dict(steps=20000, batch_size=1024, lr=1e-3, warmup=500, ema=0.9995)  # the defaults before issue 18
+FORMER = "c1945d3"
+"""main when issue 18 was filed (the library grouped by stage): the loop it measured."""
+BEFORE = dict(steps=20000, batch_size=1024, lr=1e-3, warmup=500, ema=0.9995)  # FORMER's defaults, for the table
 WIDE = dict(steps=5000, batch_size=4096, lr=2e-3, warmup=125, ema=0.998)
 CONFIGS = {"before": (BEFORE, False, False), "batch": ({}, False, False), "by_hand": ({}, True, False),
            "now": ({}, True, True), "wide": (WIDE, True, True)}
-"""name: (settings, gradient by hand, cldm's Adam)"""
+"""name: (settings, gradient by hand, cldm's Adam); "before" runs FORMER's code with its own defaults."""
 BATCHES = (1024, 2048, 4096, 8192)
+ROOT = Path(__file__).resolve().parents[1]
 
 
 class TorchAdam:
@@ -70,38 +73,60 @@ class TorchAdam:
         return self.opt.state_dict()
 
 
-def step_ms(cfg: Training, data: np.ndarray, steps: int, family: str) -> float:
-    """CPU ms per step of `train` with cfg, from two runs of different length (setup cancels)."""
+def step_ms(train, cfg, data: np.ndarray, steps: int, **kw) -> float:
+    """CPU ms per step of `train` with cfg (its own log_every: validation counts), from two runs of
+    different length (setup cancels)."""
     times = []
     for n in (steps // 4, steps + steps // 4):
-        c = dataclasses.replace(cfg, steps=n, log_every=max(1, n // 4), warmup=min(cfg.warmup, n // 2))
+        c = dataclasses.replace(cfg, steps=n, warmup=min(cfg.warmup, n // 2))
         t = time.process_time()
-        train(data, data[:20_000], c, seed=0, family=family)
+        train(data, data[:20_000], c, seed=0, **kw)
         times.append(time.process_time() - t)
     return (times[1] - times[0]) / steps * 1e3
 
 
+def former_tree(tmp: str) -> str:
+    """FORMER's cldm package in tmp (from git), for PYTHONPATH."""
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", FORMER, "cldm"], capture_output=True, check=True)
+    subprocess.run(["tar", "-x", "-C", tmp], input=archive.stdout, check=True)
+    return tmp
+
+
 def block(name: str, steps: int) -> float:
     """One configuration's ms per step (a name of CONFIGS, or batch<b>: today's loop at batch b), in
-    this (fresh) process."""
-    if name in CONFIGS:
-        settings, by_hand, own_adam = CONFIGS[name]
-    else:
-        settings, by_hand, own_adam = dict(batch_size=int(name.removeprefix("batch"))), True, True
-    family = "score"
-    if not by_hand:
-        family = "score_autograd"
-        FAMILIES[family] = dataclasses.replace(FAMILIES["score"], loss_and_grad=None)
-    if not own_adam:
-        train_module.Adam = TorchAdam
+    this (fresh) process; "before" with FORMER's cldm first on the path (the caller's PYTHONPATH)."""
+    from cldm.dm.train import train
+    from cldm.settings.training import Training
+
     data = np.random.default_rng(0).standard_normal((400_000, 2))
-    cfg = Training(**settings)
-    step_ms(cfg, data, 40, family)  # warm-up: first calls pay for allocations and lazy imports
-    return step_ms(cfg, data, steps, family)
+    if name == "before":
+        assert "site-packages" not in train.__code__.co_filename and str(ROOT) not in train.__code__.co_filename, train
+        run = lambda n: step_ms(train, Training(), data, n)  # noqa: E731 - FORMER's train and defaults
+    else:
+        from cldm.dm import train as train_module
+        from cldm.dm.families import FAMILIES
+
+        if name in CONFIGS:
+            settings, by_hand, own_adam = CONFIGS[name]
+        else:
+            settings, by_hand, own_adam = dict(batch_size=int(name.removeprefix("batch"))), True, True
+        family = "score"
+        if not by_hand:
+            family = "score_autograd"
+            FAMILIES[family] = dataclasses.replace(FAMILIES["score"], loss_and_grad=None)
+        if not own_adam:
+            train_module.Adam = TorchAdam
+        run = lambda n: step_ms(train, Training(**settings), data, n, family=family)  # noqa: E731
+    run(40)  # warm-up: first calls pay for allocations and lazy imports
+    return run(steps)
 
 
 def compiled_step(batch: int, reps: int = 200) -> dict:
     """One autograd step at `batch` with torch.compile's loss, then Adam: first-call and step times."""
+    from cldm.dm.families import FAMILIES
+    from cldm.dm.optim import Adam
+    from cldm.dm.train import sample_t
+    from cldm.settings.training import Training
     from cldm.dm.model import ScoreNet
     from cldm.dm.sde import VESDE
 
@@ -137,14 +162,19 @@ def main() -> None:
     if a.block:
         print(block(a.block, a.steps))
         return
+    from cldm.settings.training import Training
+
     names = [*CONFIGS, *(f"batch{b}" for b in BATCHES)]
     ms = {k: [] for k in names}
-    for _ in range(a.repeats):
-        for name in names:
-            run = subprocess.run([sys.executable, __file__, "--block", name, "--steps", str(a.steps)],
-                                 capture_output=True, text=True, check=True)
-            ms[name].append(float(run.stdout))
-    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = {"before": former_tree(tmp)}
+        for _ in range(a.repeats):
+            for name in names:
+                env = dict(os.environ, PYTHONPATH=os.pathsep.join([path.get(name, str(ROOT)), os.environ.get("PYTHONPATH", "")]))
+                run = subprocess.run([sys.executable, __file__, "--block", name, "--steps", str(a.steps)],
+                                     capture_output=True, text=True, check=True, env=env)
+                ms[name].append(float(run.stdout))
+    out = {"before_code": FORMER}
     for name, (settings, by_hand, own_adam) in CONFIGS.items():
         cfg, m = Training(**settings), statistics.median(ms[name])
         out[name] = dict(batch_size=cfg.batch_size, steps=cfg.steps, lr=cfg.lr, ema=cfg.ema, gradient_by_hand=by_hand,

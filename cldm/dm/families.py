@@ -25,7 +25,7 @@ import torch
 from torch import nn
 
 from cldm.dm import conditioned
-from cldm.dm.backprop import dsm_loss_and_grad
+from cldm.dm.backprop import dsm_loss_and_grad, levels
 from cldm.dm.energy import EnergyNet
 from cldm.dm.field_model import FieldScoreNet, site_covariance_kernel
 from cldm.dm.model import ScoreNet
@@ -41,13 +41,17 @@ class Family:
     loss(model, u, t, noise): the training loss of a batch u of whitened rows (model.standardize),
     with one diffusion time per block of consecutive rows in t and standard normal noise;
     settings: the class of the settings it is built from (Training or a subclass with more knobs),
-    with which a checkpoint's settings are read back."""
+    with which a checkpoint's settings are read back; loss_and_grad(model, u, levels, noise), if
+    given, the loss with the gradient written to the parameters' .grad, without autograd, which
+    the loop then uses, with levels(model, t), the per-level terms of many steps' times t at once
+    (indexed by step)."""
 
     build: Callable[[Training, torch.Tensor], nn.Module]
     restore: Callable[[Training, dict], nn.Module]
     loss: Callable[[nn.Module, torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
     settings: type[Training] = Training
     loss_and_grad: Callable[[nn.Module, torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor] | None = None
+    levels: Callable[[nn.Module, torch.Tensor], object] | None = None
 
 
 def dsm_loss(model: ScoreNet, u: torch.Tensor, t: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
@@ -94,7 +98,8 @@ def _restore_field_net(cfg: Training, state: dict) -> FieldScoreNet:
 
 
 FAMILIES: dict[str, Family] = {
-    "score": Family(_score_net, _restore_score_net, dsm_loss, loss_and_grad=dsm_loss_and_grad),
+    "score": Family(_score_net, _restore_score_net, dsm_loss, loss_and_grad=dsm_loss_and_grad,
+                    levels=levels),
     "energy": Family(_energy_net, _restore_energy_net, dsm_loss),
     "field": Family(_field_net, _restore_field_net, dsm_loss),
     "conditioned": Family(conditioned.build, conditioned.restore, conditioned.conditioned_dsm_loss, ConditionedTraining),

@@ -26,7 +26,9 @@ class Adam:
     def __init__(self, params, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8):
         self.params = list(params)
         self.betas, self.eps = betas, eps
-        self.k = [torch.zeros((), dtype=torch.float32, device=p.device) for p in self.params]
+        device = self.params[0].device if self.params else None
+        self.steps = torch.zeros(len(self.params), dtype=torch.float32, device=device)
+        self.k = list(self.steps.unbind())  # views: one add_ advances them all (a foreach add costs 15 us)
         self.m = [torch.zeros_like(p) for p in self.params]
         self.v = [torch.zeros_like(p) for p in self.params]
 
@@ -34,7 +36,10 @@ class Adam:
     def step(self, lr: float) -> None:
         live = [i for i, p in enumerate(self.params) if p.grad is not None]
         params, k, m, v = ([x[i] for i in live] for x in (self.params, self.k, self.m, self.v))
-        torch._foreach_add_(k, 1)
+        if len(live) == len(self.params):
+            self.steps.add_(1)
+        else:
+            self.steps[live] += 1
         torch._fused_adam_(params, [p.grad for p in params], m, v, [], k, lr=lr, beta1=self.betas[0],
                            beta2=self.betas[1], weight_decay=0.0, eps=self.eps, amsgrad=False, maximize=False)
 

@@ -21,12 +21,13 @@ from cldm.io import atomic_path
 from cldm.settings.training import Training
 
 
-def sample_t(cfg: Training, sde: VESDE, gen: torch.Generator) -> torch.Tensor:
+def sample_t(cfg: Training, sde: VESDE, gen: torch.Generator, steps: int | None = None) -> torch.Tensor:
     """`levels` training times, one in each equal-probability stratum of ln sigma(t) ~ N(p_mean, p_std^2)
     (EDM), clipped to [sigma(t_eps), sigma(1)]; each is shared by a block of batch_size / levels samples.
     Stratifying lowers the loss's variance; sharing lets the network embed each level once (1.3x
-    faster steps)."""
-    q = (torch.arange(cfg.levels) + torch.rand(cfg.levels, generator=gen)) / cfg.levels
+    faster steps). With `steps`, the times of that many steps at once, shape (steps, levels)."""
+    shape = (cfg.levels,) if steps is None else (steps, cfg.levels)
+    q = (torch.arange(cfg.levels) + torch.rand(shape, generator=gen)) / cfg.levels
     sigma = torch.exp(cfg.p_mean + cfg.p_std * torch.special.ndtri(q))
     return sde.t_of_sigma(sigma).clamp(cfg.t_eps, 1.0)
 
@@ -108,16 +109,18 @@ def train(
     while step < cfg.steps:
         if step // per_epoch != epoch:
             epoch = step // per_epoch
-            shuffled = u[_epoch_order(len(u), seed, epoch).to(dev)]
-        i = step % per_epoch * cfg.batch_size
-        batch = shuffled[i : i + cfg.batch_size]
-        t = sample_t(cfg, model.sde, gen).to(dev)
+            order, times = _epoch_plan(len(u), cfg, model.sde, seed, epoch)
+            shuffled, times = u[order.to(dev)], times.to(dev)
+            if kind.loss_and_grad is not None:  # gradients by hand: the levels' terms for the epoch at once
+                times = kind.levels(model, times)
+        j = step % per_epoch
+        batch = shuffled[j * cfg.batch_size : (j + 1) * cfg.batch_size]
         noise = torch.randn(batch.shape, generator=gen).to(dev)
-        if kind.loss_and_grad is not None:  # gradients by hand, no autograd graph
-            loss = kind.loss_and_grad(model, batch, t, noise)
+        if kind.loss_and_grad is not None:  # no autograd graph
+            loss = kind.loss_and_grad(model, batch, times[j], noise)
         else:
             opt.zero_grad()
-            loss = kind.loss(model, batch, t, noise)
+            loss = kind.loss(model, batch, times[j], noise)
             loss.backward()
         value = loss.item()
         if not math.isfinite(value) or value > cfg.max_loss:
@@ -162,12 +165,14 @@ def _say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def _epoch_order(n: int, seed: int, epoch: int) -> torch.Tensor:
-    """The order in which an epoch visits the n training points: a function of (seed, epoch) only, so
-    a resumed run continues the same epoch. Contiguous slices of the reordered data are faster than
-    random gathers."""
+def _epoch_plan(n: int, cfg: Training, sde: VESDE, seed: int, epoch: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The order in which an epoch visits the n training points, and the training times of its
+    n // batch_size steps (`sample_t`, shape (steps, levels)): functions of (seed, epoch) only, so a
+    resumed run continues the same epoch. Contiguous slices of the reordered data are faster than
+    random gathers, and drawing an epoch's times at once costs less than drawing them step by step."""
     state = np.random.SeedSequence([seed, epoch]).generate_state(1, dtype=np.uint64)[0]
-    return torch.randperm(n, generator=torch.Generator().manual_seed(int(state)))
+    gen = torch.Generator().manual_seed(int(state))
+    return torch.randperm(n, generator=gen), sample_t(cfg, sde, gen, steps=n // cfg.batch_size)
 
 
 def _save_resume(path, model, ema, opt, gen, step, log, fingerprint) -> None:
