@@ -27,7 +27,7 @@ each training job (once a process). Whether they give the same result is a quest
 With --compile: an autograd step with torch.compile (compile time and step time; LeakyReLU's
 compiled CPU kernels store a boolean mask per element and are slow).
 
-    .venv/bin/python benchmarks/train_speed.py [--steps 400] [--repeats 3] [--compile]
+    .venv/bin/python benchmarks/train_speed.py [--steps 400] [--repeats 3] [--configs now,wide] [--compile]
 """
 
 import argparse
@@ -155,6 +155,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--steps", type=int, default=400, help="timed steps per block")
     ap.add_argument("--repeats", type=int, default=3, help="alternating blocks per configuration")
+    ap.add_argument("--configs", default=",".join([*CONFIGS, *(f"batch{b}" for b in BATCHES)]),
+                    help="comma-separated blocks to run (always with before), e.g. now for the pair alone")
     ap.add_argument("--compile", action="store_true")
     ap.add_argument("--block", help=argparse.SUPPRESS)  # one block, in a child process
     a = ap.parse_args()
@@ -164,7 +166,7 @@ def main() -> None:
         return
     from cldm.settings.training import Training
 
-    names = [*CONFIGS, *(f"batch{b}" for b in BATCHES)]
+    names = ["before", *(n for n in a.configs.split(",") if n != "before")]
     ms = {k: [] for k in names}
     with tempfile.TemporaryDirectory() as tmp:
         path = {"before": former_tree(tmp)}
@@ -176,19 +178,28 @@ def main() -> None:
                 ms[name].append(float(run.stdout))
     out = {"before_code": FORMER}
     for name, (settings, by_hand, own_adam) in CONFIGS.items():
+        if name not in ms:
+            continue
         cfg, m = Training(**settings), statistics.median(ms[name])
         out[name] = dict(batch_size=cfg.batch_size, steps=cfg.steps, lr=cfg.lr, ema=cfg.ema, gradient_by_hand=by_hand,
                          cldm_adam=own_adam, ms_per_step=round(m, 3), ms_per_step_blocks=[round(x, 3) for x in ms[name]],
                          samples_per_second=round(cfg.batch_size / m * 1e3), member_cpu_s=round(cfg.steps * m / 1e3, 1))
     steps = {name: Training(**CONFIGS[name][0]).steps for name in CONFIGS}
-    for name in list(CONFIGS)[1:]:
+    for name in [n for n in CONFIGS if n in ms and n != "before"]:
         out[f"speedup_member_{name}"] = round(out["before"]["member_cpu_s"] / out[name]["member_cpu_s"], 2)
         # noise on a shared machine only adds time: the fastest blocks bound the speed-up from the other side
         out[f"speedup_member_{name}_fastest_blocks"] = round(
             min(ms["before"]) * steps["before"] / (min(ms[name]) * steps[name]), 2)
-    out["speedup_samples_per_second"] = round(out["now"]["samples_per_second"] / out["before"]["samples_per_second"], 2)
+        # each round's blocks ran one after the other: the median of the rounds' ratios follows the
+        # machine's load less than the ratio of medians does
+        out[f"speedup_member_{name}_rounds"] = [round(b * steps["before"] / (x * steps[name]), 2)
+                                                for b, x in zip(ms["before"], ms[name])]
+        out[f"speedup_member_{name}_median_of_rounds"] = round(statistics.median(out[f"speedup_member_{name}_rounds"]), 2)
+    if "now" in ms:
+        out["speedup_samples_per_second"] = round(out["now"]["samples_per_second"] / out["before"]["samples_per_second"], 2)
     out["today_by_batch"] = {b: dict(ms_per_step=round(statistics.median(ms[f"batch{b}"]), 3),
-                                     us_per_sample=round(statistics.median(ms[f"batch{b}"]) / b * 1e3, 3)) for b in BATCHES}
+                                     us_per_sample=round(statistics.median(ms[f"batch{b}"]) / b * 1e3, 3))
+                             for b in BATCHES if f"batch{b}" in ms}
     if a.compile:
         out["compiled_autograd_step_1024"] = compiled_step(1024)
     print(json.dumps(out, indent=1))

@@ -141,3 +141,24 @@ def test_adam_is_torchs_adam():
         assert p is ours[1] or (p - p0).abs().max() > 0.01  # the steps moved it
         assert torch.allclose(p, q, rtol=0, atol=1e-13)
         assert torch.equal(p, r)
+
+
+def test_an_epochs_levels_are_each_steps_own():
+    """The loop's per-level terms, computed a chunk of steps at a time (EpochLevels) and visited in
+    any order, give each step the loss and gradient of its own times."""
+    from cldm.dm.backprop import EpochLevels
+
+    cfg = Training(levels=4, batch_size=32)
+    net = _net((6, 5))
+    gen = torch.Generator().manual_seed(4)
+    times = sample_t(cfg, net.sde, gen, steps=7).double()
+    assert times.shape == (7, 4)
+    assert not torch.equal(times[0], times[1])
+    u, z = torch.randn(32, 2, generator=gen, dtype=torch.float64), torch.randn(32, 2, generator=gen, dtype=torch.float64)
+    terms = EpochLevels(net, times, chunk=3)
+    for step in (5, 0, 6, 2, 3, 1, 4):
+        loss, got = _by_hand(net, u, terms[step], z)
+        ref_loss, ref = _by_hand(net, u, times[step], z)
+        assert loss.item() == pytest.approx(ref_loss.item(), rel=1e-14), step
+        for name in ref:
+            assert torch.allclose(got[name], ref[name], rtol=1e-13, atol=0), (step, name)

@@ -25,7 +25,7 @@ import torch
 from torch import nn
 
 from cldm.dm import conditioned
-from cldm.dm.backprop import dsm_loss_and_grad, levels
+from cldm.dm.backprop import EpochLevels, dsm_loss_and_grad
 from cldm.dm.energy import EnergyNet
 from cldm.dm.field_model import FieldScoreNet, site_covariance_kernel
 from cldm.dm.model import ScoreNet
@@ -43,8 +43,8 @@ class Family:
     settings: the class of the settings it is built from (Training or a subclass with more knobs),
     with which a checkpoint's settings are read back; loss_and_grad(model, u, levels, noise), if
     given, the loss with the gradient written to the parameters' .grad, without autograd, which
-    the loop then uses, with levels(model, t), the per-level terms of many steps' times t at once
-    (indexed by step)."""
+    the loop then uses, with levels(model, t), the per-level terms of an epoch's times t (shape
+    (steps, m)), indexed by step."""
 
     build: Callable[[Training, torch.Tensor], nn.Module]
     restore: Callable[[Training, dict], nn.Module]
@@ -99,7 +99,7 @@ def _restore_field_net(cfg: Training, state: dict) -> FieldScoreNet:
 
 FAMILIES: dict[str, Family] = {
     "score": Family(_score_net, _restore_score_net, dsm_loss, loss_and_grad=dsm_loss_and_grad,
-                    levels=levels),
+                    levels=EpochLevels),
     "energy": Family(_energy_net, _restore_energy_net, dsm_loss),
     "field": Family(_field_net, _restore_field_net, dsm_loss),
     "conditioned": Family(conditioned.build, conditioned.restore, conditioned.conditioned_dsm_loss, ConditionedTraining),
