@@ -162,3 +162,25 @@ def test_an_epochs_levels_are_each_steps_own():
         assert loss.item() == pytest.approx(ref_loss.item(), rel=1e-14), step
         for name in ref:
             assert torch.allclose(got[name], ref[name], rtol=1e-13, atol=0), (step, name)
+
+
+def test_adam_with_every_gradient_present_is_torchs_adam():
+    """The common path (every parameter has a gradient: one add_ advances all step counts), then a
+    step where one has none (its count stays), against torch.optim.Adam."""
+    from cldm.dm.optim import Adam
+
+    torch.manual_seed(1)
+    ours = [torch.randn(s, dtype=torch.float64, requires_grad=True) for s in [(4, 3), (3,)]]
+    ref = [p.detach().clone().requires_grad_(True) for p in ours]
+    opt, ref_opt = Adam(ours), torch.optim.Adam(ref, lr=1e-2, foreach=False)
+    for i in range(20):
+        for p, q in zip(ours, ref):
+            p.grad = q.grad = torch.randn_like(p)
+            q.grad = p.grad.clone()
+        if i == 10:
+            ours[0].grad = ref[0].grad = None
+        opt.step(1e-2)
+        ref_opt.step()
+    assert [k.item() for k in opt.k] == [19, 20]
+    for p, q in zip(ours, ref):
+        assert torch.allclose(p, q, rtol=0, atol=1e-13)

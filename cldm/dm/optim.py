@@ -2,7 +2,7 @@
 
 Constructing any torch.optim optimiser imports torch._dynamo (1.5 s, once a process: a twentieth of
 a training job), and its step runs hooks, grouping and dispatch that cost more than the update of a
-model of 10^4 weights (112 us a step against 45 here).
+model of 10^4 weights (112 us a step against 45 here, before the step counts below shared one tensor).
 """
 
 from __future__ import annotations
@@ -21,7 +21,9 @@ class Adam:
     update as foreach operations). The learning rate is given to each step (the caller's schedule).
     The gradients are the parameters' .grad; a parameter without one (an energy's constant term,
     which its score does not see) is left as it is and its k does not advance, as torch.optim does.
-    The state (k, m, v of each parameter) saves and loads as a dict of tensors."""
+    The state (k, m, v of each parameter) saves and loads as a dict of tensors. The k are views of
+    one tensor, so that a step advances them with one add_ (4 us, against 19 for a foreach add over
+    the parameters' own scalars)."""
 
     def __init__(self, params, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8):
         self.params = list(params)
