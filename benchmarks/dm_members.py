@@ -6,18 +6,17 @@ the CL chains it trained on, in units of the member's combined error sqrt(s_k^2 
 sampling, v_k the data's CL error as the pooling scales it). A solver bias or a model's systematic
 error shows as e_k of one sign in every member; noise as |e_k| ~ 1.
 
-    .venv/bin/python benchmarks/dm_members.py [--results results] [--points quartic gaussian]
+    .venv/bin/python benchmarks/dm_members.py [--results results] [--config config/config.yaml ...] [--points quartic gaussian]
 """
 
 import argparse
 import json
 
 import numpy as np
-import yaml
 
 from cldm.analysis.split import member_chains
 from cldm.analysis.stats import cv_moments, moments
-from cldm.config import load_study
+from cldm.config import load_study, merge_config_files
 from cldm.io import load_chains, load_samples
 
 NS = (2, 4, 6, 8)
@@ -50,10 +49,11 @@ def members(results: str, point: str, ensemble: int, val_fraction: float) -> lis
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--results", default="results")
-    ap.add_argument("--config", default="config/config.yaml")
+    ap.add_argument("--config", nargs="+", default=["config/config.yaml"],
+                    help="config files, merged as Snakemake merges --configfile (e.g. config/config.yaml config/heldout.yaml)")
     ap.add_argument("--points", nargs="*")
     a = ap.parse_args()
-    study = load_study(yaml.safe_load(open(a.config)))
+    study = load_study(merge_config_files(a.config))
     report = {}
     for point in a.points or list(study.points):
         t = study.points[point].training

@@ -60,6 +60,20 @@ SCAN_STAGES: dict[str, type[Stage]] = {**STAGES, "training": ConditionedTraining
 """Config sections that a scan can override (its training is the conditioned model's)."""
 
 
+def merge_config_files(paths: list[str]) -> dict:
+    """Config files merged as Snakemake merges --configfile: later mappings update earlier ones."""
+
+    def update(a: dict, b: dict) -> dict:
+        return {**a, **{k: update(a[k], v) if isinstance(a.get(k), dict) and isinstance(v, dict) else v
+                        for k, v in b.items()}}
+
+    config: dict = {}
+    for path in paths:
+        with open(path) as f:
+            config = update(config, yaml.load(f, Loader=yaml.FullLoader) or {})
+    return config
+
+
 def config_schema() -> dict:
     """The JSON schema (draft 2020-12) of a config, from the stage classes and MODELS."""
     stages = {name: {"$ref": f"#/$defs/{name}"} for name in STAGES}

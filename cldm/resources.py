@@ -199,23 +199,10 @@ def plan(config: dict) -> dict:
     return dict(points=points, output_mb=round(total, 1), limit_mb=study.resources.max_mem_mb or round(machine_mb()))
 
 
-def _merged(paths: list[str]) -> dict:
-    """Config files merged as Snakemake merges --configfile: later mappings update earlier ones."""
-    import yaml  # noqa: PLC0415
-
-    def update(a: dict, b: dict) -> dict:
-        return {**a, **{k: update(a[k], v) if isinstance(a.get(k), dict) and isinstance(v, dict) else v
-                        for k, v in b.items()}}
-
-    config: dict = {}
-    for path in paths:
-        with open(path) as f:
-            config = update(config, yaml.load(f, Loader=yaml.FullLoader) or {})
-    return config
-
-
 if __name__ == "__main__":
     import json
     import sys
 
-    print(json.dumps(plan(_merged(sys.argv[1:] or ["config/config.yaml"])), indent=1))
+    from cldm.config import merge_config_files
+
+    print(json.dumps(plan(merge_config_files(sys.argv[1:] or ["config/config.yaml"])), indent=1))

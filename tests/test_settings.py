@@ -8,7 +8,7 @@ import yaml
 
 from cldm import CldmError
 from cldm.codehash import code_hash, dependencies
-from cldm.config import SCHEMA_FILE, STAGES, config_errors, config_schema, load_study, schema_yaml
+from cldm.config import SCHEMA_FILE, STAGES, config_errors, config_schema, load_study, merge_config_files, schema_yaml
 from cldm.dm.device import resolve_device
 from cldm.dm.train import train
 from cldm.settings import SettingsError
@@ -49,7 +49,9 @@ def test_the_held_out_points_only_add_points_to_the_study():
     base = yaml.safe_load((REPO / "config/config.yaml").read_text())
     extra = yaml.safe_load((REPO / "config/heldout.yaml").read_text())
     assert set(extra) == {"points"} and not set(extra["points"]) & set(base["points"])
-    study = load_study({**base, "points": {**base["points"], **extra["points"]}})
+    merged = merge_config_files([str(REPO / "config/config.yaml"), str(REPO / "config/heldout.yaml")])
+    assert merged == {**base, "points": {**base["points"], **extra["points"]}}  # as Snakemake merges them
+    study = load_study(merged)
     assert all(study.points[p].training == Training() and study.points[p].sampling == Sampling() for p in extra["points"])
 
 
