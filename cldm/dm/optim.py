@@ -30,7 +30,7 @@ class Adam:
         self.betas, self.eps = betas, eps
         device = self.params[0].device if self.params else None
         self.steps = torch.zeros(len(self.params), dtype=torch.float32, device=device)
-        self.k = list(self.steps.unbind())  # views: one add_ advances them all (a foreach add costs 15 us)
+        self.k = list(self.steps.unbind())  # views: one add_ advances them all
         self.m = [torch.zeros_like(p) for p in self.params]
         self.v = [torch.zeros_like(p) for p in self.params]
 
