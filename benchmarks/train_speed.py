@@ -46,11 +46,11 @@ import torch
 
 FORMER = "c1945d3"
 """main when issue 18 was filed (the library grouped by stage): the loop it measured."""
-BEFORE = dict(steps=20000, batch_size=1024, lr=1e-3, warmup=500, ema=0.9995)  # FORMER's defaults, for the table
 WIDE = dict(steps=5000, batch_size=4096, lr=2e-3, warmup=125, ema=0.998)
-CONFIGS = {"before": (BEFORE, False, False), "batch": ({}, False, False), "by_hand": ({}, True, False),
+CONFIGS = {"before": (None, False, False), "batch": ({}, False, False), "by_hand": ({}, True, False),
            "now": ({}, True, True), "wide": (WIDE, True, True)}
-"""name: (settings, gradient by hand, cldm's Adam); "before" runs FORMER's code with its own defaults."""
+"""name: (settings, gradient by hand, cldm's Adam); "before" runs FORMER's code with its own defaults
+(each block reports the settings it ran, so the table reads FORMER's from FORMER's code)."""
 BATCHES = (1024, 2048, 4096, 8192)
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -92,16 +92,17 @@ def former_tree(tmp: str) -> str:
     return tmp
 
 
-def block(name: str, steps: int) -> float:
+def block(name: str, steps: int) -> dict:
     """One configuration's ms per step (a name of CONFIGS, or batch<b>: today's loop at batch b), in
-    this (fresh) process; "before" with FORMER's cldm first on the path (the caller's PYTHONPATH)."""
+    this (fresh) process, with the settings it ran; "before" with FORMER's cldm first on the path
+    (the caller's PYTHONPATH)."""
     from cldm.dm.train import train
     from cldm.settings.training import Training
 
     data = np.random.default_rng(0).standard_normal((400_000, 2))
     if name == "before":
         assert "site-packages" not in train.__code__.co_filename and str(ROOT) not in train.__code__.co_filename, train
-        run = lambda n: step_ms(train, Training(), data, n)  # noqa: E731 - FORMER's train and defaults
+        cfg, kw = Training(), {}  # FORMER's train and defaults
     else:
         from cldm.dm import train as train_module
         from cldm.dm.families import FAMILIES
@@ -116,9 +117,9 @@ def block(name: str, steps: int) -> float:
             FAMILIES[family] = dataclasses.replace(FAMILIES["score"], loss_and_grad=None)
         if not own_adam:
             train_module.Adam = TorchAdam
-        run = lambda n: step_ms(train, Training(**settings), data, n, family=family)  # noqa: E731
-    run(40)  # warm-up: first calls pay for allocations and lazy imports
-    return run(steps)
+        cfg, kw = Training(**settings), dict(family=family)
+    step_ms(train, cfg, data, 40, **kw)  # warm-up: first calls pay for allocations and lazy imports
+    return dict(batch_size=cfg.batch_size, steps=cfg.steps, lr=cfg.lr, ema=cfg.ema, ms=step_ms(train, cfg, data, steps, **kw))
 
 
 def compiled_step(batch: int, reps: int = 200) -> dict:
@@ -162,12 +163,10 @@ def main() -> None:
     a = ap.parse_args()
     torch.set_num_threads(1)
     if a.block:
-        print(block(a.block, a.steps))
+        print(json.dumps(block(a.block, a.steps)))
         return
-    from cldm.settings.training import Training
-
     names = ["before", *(n for n in a.configs.split(",") if n != "before")]
-    ms = {k: [] for k in names}
+    ms, ran = {k: [] for k in names}, {}
     with tempfile.TemporaryDirectory() as tmp:
         path = {"before": former_tree(tmp)}
         for _ in range(a.repeats):
@@ -175,16 +174,17 @@ def main() -> None:
                 env = dict(os.environ, PYTHONPATH=os.pathsep.join([path.get(name, str(ROOT)), os.environ.get("PYTHONPATH", "")]))
                 run = subprocess.run([sys.executable, __file__, "--block", name, "--steps", str(a.steps)],
                                      capture_output=True, text=True, check=True, env=env)
-                ms[name].append(float(run.stdout))
+                ran[name] = json.loads(run.stdout)
+                ms[name].append(ran[name].pop("ms"))
     out = {"before_code": FORMER}
-    for name, (settings, by_hand, own_adam) in CONFIGS.items():
+    for name, (_, by_hand, own_adam) in CONFIGS.items():
         if name not in ms:
             continue
-        cfg, m = Training(**settings), statistics.median(ms[name])
-        out[name] = dict(batch_size=cfg.batch_size, steps=cfg.steps, lr=cfg.lr, ema=cfg.ema, gradient_by_hand=by_hand,
-                         cldm_adam=own_adam, ms_per_step=round(m, 3), ms_per_step_blocks=[round(x, 3) for x in ms[name]],
-                         samples_per_second=round(cfg.batch_size / m * 1e3), member_cpu_s=round(cfg.steps * m / 1e3, 1))
-    steps = {name: Training(**CONFIGS[name][0]).steps for name in CONFIGS}
+        cfg, m = ran[name], statistics.median(ms[name])
+        out[name] = dict(**cfg, gradient_by_hand=by_hand, cldm_adam=own_adam, ms_per_step=round(m, 3),
+                         ms_per_step_blocks=[round(x, 3) for x in ms[name]],
+                         samples_per_second=round(cfg["batch_size"] / m * 1e3), member_cpu_s=round(cfg["steps"] * m / 1e3, 1))
+    steps = {name: cfg["steps"] for name, cfg in ran.items()}
     for name in [n for n in CONFIGS if n in ms and n != "before"]:
         out[f"speedup_member_{name}"] = round(out["before"]["member_cpu_s"] / out[name]["member_cpu_s"], 2)
         # noise on a shared machine only adds time: the fastest blocks bound the speed-up from the other side
