@@ -15,7 +15,8 @@ import json
 import numpy as np
 
 from cldm.analysis.split import member_chains
-from cldm.analysis.stats import cv_moments, moments
+from cldm.analysis.control_variates import cv_moments
+from cldm.analysis.stats import moments
 from cldm.config import load_study, merge_config_files
 from cldm.io import load_chains, load_samples
 

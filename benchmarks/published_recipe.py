@@ -27,7 +27,8 @@ import torch
 from torch import nn
 
 from cldm.analysis.split import member_chains
-from cldm.analysis.stats import cv_moments, moments
+from cldm.analysis.control_variates import cv_moments
+from cldm.analysis.stats import moments
 from cldm.coords import to_complex, to_xy
 from cldm.dm.model import GaussianFourierProjection
 from cldm.dm.sample import generate

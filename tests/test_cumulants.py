@@ -9,10 +9,10 @@ from scipy.special import ndtr
 from cldm.analysis.cumulants import (chain_cumulants, cumulant_jacobian, cumulants, exact_cumulants,
                                      jackknife_cumulants, linearized, sample_cumulants)
 from cldm.analysis.moments import Ensemble, moment_tables
-from cldm.analysis.quantities import CUMULANT_NS as NS
+from cldm.analysis.quantities import CUMULANT_NS as NS, NMAX
 from cldm.analysis.split import member_chains
-from cldm.analysis.control_variates import control_variate_jackknife, reference_controls
-from cldm.analysis.stats import control_variate_means, cv_moments, moments
+from cldm.analysis.control_variates import control_variate_jackknife, cv_moments, reference_controls
+from cldm.analysis.stats import control_variate_means, moments
 from cldm.physics.exact import gaussian_cl_covariance, gaussian_moment, quartic_moment_quad
 
 C = gaussian_cl_covariance(1.0, 1.0)  # z = x + iy of the Gaussian model at sigma = 1 + i: <z^2> = 1/sigma
@@ -153,7 +153,7 @@ def test_control_variates_shrink_the_errors_and_cover():
         rng = np.random.default_rng(r)
         z_ref = draw_gaussian(rng, 4000)
         z = z_ref + 0.3 * draw_non_gaussian(rng, 4000)
-        m = values(cv_moments(z, z_ref, np.zeros(2), C))
+        m = values(cv_moments(z, z_ref, np.zeros(2), C, NMAX))
         rows = sample_cumulants(z, m, NS, z_ref, np.zeros(2), C)
         plain = sample_cumulants(z, values(moments(z, 8, iid=True)))
         p.append(pulls(rows, exact))

@@ -8,7 +8,8 @@ import torch
 
 import cldm.dm.train as train_mod
 from cldm import CldmError
-from cldm.analysis.stats import cv_moments, moments
+from cldm.analysis.control_variates import cv_moments
+from cldm.analysis.stats import moments
 from cldm.dm.checkpoint import load_model, save_model
 from cldm.dm.families import FAMILIES
 from cldm.dm.model import ScoreNet

@@ -1,8 +1,9 @@
 import numpy as np
 import pytest
 
-from cldm.analysis.stats import (control_variate_means, cv_moments, format_complex, format_value, mean_error, moments,
-                         random_effects, tau_int)
+from cldm.analysis.control_variates import cv_moments
+from cldm.analysis.stats import (control_variate_means, format_complex, format_value, mean_error, moments,
+                                 random_effects, tau_int)
 
 
 def ar1(phi: float, shape: tuple[int, int], seed: int) -> np.ndarray:

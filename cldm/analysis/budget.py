@@ -18,7 +18,8 @@ import math
 
 import numpy as np
 
-from cldm.analysis.stats import cv_moments, iid_mean_error, moments
+from cldm.analysis.control_variates import cv_moments
+from cldm.analysis.stats import iid_mean_error, moments
 
 
 def z2_errors(z: np.ndarray, z_ref: np.ndarray | None = None, ref_mean: np.ndarray | None = None,

@@ -54,8 +54,16 @@ def cumulant_jacobian(m: np.ndarray) -> np.ndarray:
 
 
 def linearized(z: np.ndarray, m: np.ndarray, n: int) -> np.ndarray:
-    """L_n = sum_j J_nj z^j (same shape as z): its mean has kappa_n's first-order fluctuation."""
-    return np.polynomial.polynomial.polyval(z, np.concatenate([[0], cumulant_jacobian(m)[n - 1]]))
+    """L_n = sum_j J_nj z^j (same shape as z): its mean has kappa_n's first-order fluctuation.
+    Horner's rule in place over j = 1..n (J_nj = 0 for j > n): one array of z's size, not one
+    for each term."""
+    coef = cumulant_jacobian(m)[n - 1, :n]
+    lin = np.full(np.shape(z), coef[-1], dtype=complex)
+    for c in coef[-2::-1]:
+        lin *= z
+        lin += c
+    lin *= z
+    return lin
 
 
 def _rows(k: np.ndarray, ns, estimate) -> list[dict]:

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cldm.analysis.control_variates import CV_DEGREE
+from cldm.analysis.control_variates import CV_DEGREE, cv_moments
 from cldm.analysis.cumulants import chain_cumulants, cumulants, exact_cumulants, sample_cumulants
 from cldm.analysis.quantities import COLUMNS, CUMULANT, CUMULANT_NS, MOMENT, NMAX, select
-from cldm.analysis.stats import cv_moments, moments, random_effects
+from cldm.analysis.stats import moments, random_effects
 from cldm.physics.exact import exact_moments
 
 PARTS = ("re", "im")
@@ -88,7 +88,7 @@ def ensemble_estimates(ensemble: Ensemble, z_cl: np.ndarray, cl: dict[str, list[
         m = member_moments(z, ref)
         per_member[MOMENT].append(m)
         per_member[CUMULANT].append(sample_cumulants(z, _values(m), CUMULANT_NS, *ref))
-    data = {MOMENT: np.array([[np.mean(z_cl[s] ** n) for n in range(1, NMAX + 1)] for s in ensemble.shares])}
+    data = {MOMENT: share_moments(z_cl, ensemble.shares)}
     data[CUMULANT] = np.array([cumulants(d) for d in data[MOMENT]])[:, [n - 1 for n in CUMULANT_NS]]
     scale = np.sqrt(len(z_cl) / np.array([len(s) for s in ensemble.shares]))
     out = {}
@@ -119,11 +119,25 @@ def member_estimates(z_dm: np.ndarray, member: np.ndarray, z_ref: np.ndarray | N
             for k in np.unique(member)]
 
 
+def share_moments(z_cl: np.ndarray, shares: list[np.ndarray]) -> np.ndarray:
+    """<z^n>, n = 1..NMAX, of the chains each member learned from, z_cl[shares[k]]: shape (members,
+    NMAX), the powers by successive products in place."""
+    out = np.empty((len(shares), NMAX), dtype=complex)
+    for k, share in enumerate(shares):
+        z = z_cl[share]
+        zn = z.copy()
+        for n in range(NMAX):
+            if n:
+                zn *= z
+            out[k, n] = zn.mean()
+    return out
+
+
 def share_data(z_cl: np.ndarray, shares: list[np.ndarray], cl: list[dict]) -> tuple[dict, dict]:
     """(d, v): for each part ('re', 'im') arrays of shape (members, NMAX): <z^n> of the chains each
     member learned from, z_cl[shares[k]], and its error, the CL error (`cl`, the rows of `moments`
     of z_cl) scaled to the share (the chains are i.i.d.: err_CL sqrt(chains / |share|))."""
-    d = np.array([[np.mean(z_cl[s] ** n) for n in range(1, NMAX + 1)] for s in shares])
+    d = share_moments(z_cl, shares)
     scale = np.sqrt(len(z_cl) / np.array([len(s) for s in shares]))[:, None]
     return ({"re": d.real, "im": d.imag},
             {part: scale * np.array([r[f"{part}_err"] for r in cl])[None, :] for part in PARTS})
