@@ -10,7 +10,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.integrate import cumulative_trapezoid
 
 from cldm.coords import to_complex, to_xy
 from cldm.physics.chain_exact import gaussian_chain_cl_covariance
@@ -127,6 +126,8 @@ def log_density_from_score(sx: np.ndarray, sy: np.ndarray, dx: float, dy: float)
     which is exact for a gradient field, whatever the path.
     """
     ic, jc = sx.shape[1] // 2, sx.shape[0] // 2
+    from scipy.integrate import cumulative_trapezoid  # here alone: 1 s of every figure job's import
+
     row = cumulative_trapezoid(sx[jc], dx=dx, initial=0)
     cols = cumulative_trapezoid(sy, dx=dy, axis=0, initial=0)
     return (row - row[ic])[None, :] + cols - cols[jc]
