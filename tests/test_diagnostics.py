@@ -79,3 +79,19 @@ def test_step_scan_extrapolates_to_the_exact_value():
     first, fit = scan["runs"][0], scan["extrapolated"]["z2_re"]
     assert abs(first["z2_re"] - exact) > 4 * first["z2_re_err"], scan
     assert abs(fit["value"] - exact) < 3 * fit["err"], scan
+
+
+def test_step_scan_takes_the_step_itself_from_the_runs_own_chains():
+    """Given the run's chains, the scan's row at the run's step is theirs (all of them, not
+    scan_chains fresh ones) and only the factors are simulated; without them it simulates that row
+    too, from other chains."""
+    settings = Langevin(chains=64, samples=200, therm=2.0, step_scan=(2.0,), scan_chains=32)
+    action = Quartic(1 + 1j, 1.0)
+    z = simulate(action, **settings.engine(), seed=5)
+    own, fresh = step_scan(action, settings, seed=3, z=z), step_scan(action, settings, seed=3)
+    z2 = np.mean(z**2)
+    assert own["runs"][0]["chains"] == 64 and fresh["runs"][0]["chains"] == 32
+    assert own["runs"][0]["z2_re"] == pytest.approx(z2.real, rel=1e-12)
+    assert own["runs"][0]["z2_im"] == pytest.approx(z2.imag, rel=1e-12)
+    assert fresh["runs"][0]["z2_re"] != pytest.approx(z2.real, rel=1e-6)
+    assert own["runs"][1] == fresh["runs"][1]  # the factor's run: the same fresh chains either way

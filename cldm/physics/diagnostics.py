@@ -46,17 +46,23 @@ def _consistency_row(lc: np.ndarray, n: int) -> dict:
     return dict(n=n, re=re, re_err=re_err, im=im, im_err=im_err)
 
 
-def step_scan(action: Polynomial, settings: Langevin, seed: int) -> dict:
-    """<z^2> at step sizes eps * f, f = 1 and each factor of settings.step_scan, each from
-    settings.scan_chains fresh chains, and its extrapolation to eps = 0 by a weighted fit
-    a + b eps^p (p = 1 for Euler, 2 for Heun): the step-size dependence."""
+def step_scan(action: Polynomial, settings: Langevin, seed: int, z: np.ndarray | None = None) -> dict:
+    """<z^2> at step sizes eps * f, f = 1 and each factor of settings.step_scan, and its
+    extrapolation to eps = 0 by a weighted fit a + b eps^p (p = 1 for Euler, 2 for Heun): the
+    step-size dependence. Each factor's <z^2> from settings.scan_chains fresh chains; that of f = 1
+    from the run's own chains z where given (the same step: the run itself, with all its chains),
+    else from fresh ones as the factors'. Each row says how many chains it had."""
     rows = []
     for f in [1.0, *settings.step_scan]:
         step = settings.step * f
-        z2 = _site_mean(simulate(action, **settings.engine(chains=settings.scan_chains, step=step), seed=seed) ** 2)
+        if f == 1.0 and z is not None:
+            chains = z
+        else:
+            chains = simulate(action, **settings.engine(chains=settings.scan_chains, step=step), seed=seed)
+        z2 = _site_mean(chains**2)
         re, re_err, _ = mean_error(z2.real)
         im, im_err, _ = mean_error(z2.imag)
-        rows.append(dict(step=step, z2_re=re, z2_re_err=re_err, z2_im=im, z2_im_err=im_err))
+        rows.append(dict(step=step, chains=len(chains), z2_re=re, z2_re_err=re_err, z2_im=im, z2_im_err=im_err))
     order = 1 if settings.integrator == "euler" else 2
     fit = {part: _extrapolate([r["step"] ** order for r in rows], [r[f"z2_{part}"] for r in rows],
                               [r[f"z2_{part}_err"] for r in rows]) for part in ("re", "im")}

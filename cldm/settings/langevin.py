@@ -24,7 +24,8 @@ class Langevin(Stage):
     therm: float = knob(10.0, "thermalisation time before the first sample", minimum=0)
     step_scan: tuple[float, ...] = knob((2.0, 4.0), "diagnostics: <z^2> rerun at step x each factor",
                                         items={"exclusiveMinimum": 1})
-    scan_chains: int = knob(1024, "chains of each step-scan run", minimum=1)
+    scan_chains: int = knob(1024, "chains of each step-scan run at step x a factor (at the step itself: the run's own chains)",
+                            minimum=1)
     boundary_powers: tuple[int, ...] = knob((2, 4), "diagnostics: boundary terms B_O(Y) = <(L O) Theta(Y - d(z))> "
                                             "of O = z^n for each n", items={"minimum": 1}, minItems=1)
     boundary_distance: str = knob("abs", "diagnostics: d(z) of the boundary-term cut-off, "

@@ -15,8 +15,9 @@ from cldm.settings.langevin import Langevin
 def run_langevin(point: str, physics: dict, settings: Langevin, seed: int, samples_path: str, diagnostics_path: str,
                  code: str | None = None, progress: bool = False) -> None:
     """Chains of `settings` from the stream (seed, 'langevin', point), their diagnostics and a
-    step-size scan, written as an archive of shape (chains, samples) and a JSON file. A field's
-    archive (a chain point) holds shape (chains, samples, sites) and the entry `sites`."""
+    step-size scan (at the run's own step, the run itself), written as an archive of shape (chains,
+    samples) and a JSON file. A field's archive (a chain point) holds shape (chains, samples, sites)
+    and the entry `sites`."""
     action = make_action(**physics)
     stream = derive_seed(seed, "langevin", point)
     z = simulate(action, **settings.engine(), seed=stream, progress=progress)
@@ -24,7 +25,7 @@ def run_langevin(point: str, physics: dict, settings: Langevin, seed: int, sampl
         diagnostics = chain_diagnostics(action, physics, z)
     else:
         diagnostics = cl_diagnostics(action, physics, z, settings)
-    diagnostics["step_scan"] = step_scan(action, settings, derive_seed(stream, "scan"))
+    diagnostics["step_scan"] = step_scan(action, settings, derive_seed(stream, "scan"), z)
     meta = provenance(dict(point=point, physics=physics, langevin=settings.as_dict()), seed, code)
     sites = dict(sites=np.int64(z.shape[2])) if action.field_shape else {}
     save_samples(samples_path, z, meta, chains=np.int64(settings.chains), **sites)
