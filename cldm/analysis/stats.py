@@ -35,20 +35,18 @@ def mean_error(series: np.ndarray) -> tuple[float, float, float]:
 def mean_errors(series: np.ndarray, c: float = 6.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """`mean_error` of each of m observables at once: series of shape (chains, samples, m), one FFT
     for all; returns arrays (mean, error, tau_int) of length m. Gamma(t), t < n, from the power
-    spectra of the centred chains zero-padded to a fast length >= 2n - 1 (no wrap-around), summed
-    over chains before one inverse transform; var = Gamma(0)."""
-    from scipy import fft  # here alone: the modules that import this one need not load scipy
-
+    spectra of the centred chains zero-padded to 2n (no wrap-around), summed over chains before one
+    inverse transform; var = Gamma(0). numpy's FFT, not scipy's (15% faster, but a 0.24 s import
+    in every sample job, whose error budget runs this)."""
     mean = series.mean(axis=(0, 1))
     x = np.ascontiguousarray(np.moveaxis(series - mean, 1, 2))  # (chains, m, samples): FFT along contiguous memory
     chains, m, n = x.shape
-    size = fft.next_fast_len(2 * n - 1, real=True)
-    f = fft.rfft(x, n=size, axis=2)
+    f = np.fft.rfft(x, n=2 * n, axis=2)
     del x
     parts = f.view(np.float64)  # (re, im) pairs: |f|^2 summed over chains, squared in place
     np.square(parts, out=parts)
     power = parts.sum(axis=0).reshape(m, -1, 2).sum(axis=2)
-    gamma = fft.irfft(power, n=size, axis=1)[:, :n] / (chains * np.arange(n, 0, -1))
+    gamma = np.fft.irfft(power, n=2 * n, axis=1)[:, :n] / (chains * np.arange(n, 0, -1))
     tau = np.array([_windowed_tau(gamma[j], c) for j in range(m)])
     return mean, np.sqrt(2 * tau * np.maximum(gamma[:, 0], 0) / (chains * n)), tau
 
