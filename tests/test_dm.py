@@ -190,9 +190,9 @@ def counting_steps(monkeypatch) -> list:
         calls.append(torch.is_grad_enabled())
         return family.loss(model, *args)
 
-    def counted_by_hand(model, *args):
+    def counted_by_hand(model, *args, **kw):
         calls.append(True)
-        return family.loss_and_grad(model, *args)
+        return family.loss_and_grad(model, *args, **kw)
 
     monkeypatch.setitem(FAMILIES, "score", dataclasses.replace(
         family, loss=counted, loss_and_grad=counted_by_hand if family.loss_and_grad else None))

@@ -117,7 +117,7 @@ def train(
         batch = shuffled[j * cfg.batch_size : (j + 1) * cfg.batch_size]
         noise = torch.randn(batch.shape, generator=gen).to(dev)
         if kind.loss_and_grad is not None:  # no autograd graph
-            loss = kind.loss_and_grad(model, batch, times[j], noise)
+            loss = kind.loss_and_grad(model, batch, times[j], noise, backward=getattr(torch, cfg.backward))
         else:
             opt.zero_grad()
             loss = kind.loss(model, batch, times[j], noise)
