@@ -74,13 +74,12 @@ def test_the_gradient_by_hand_in_float32_at_the_default_batch():
 
 
 def test_the_backward_pass_in_bfloat16_rounds_the_gradient_only():
-    """training.backward = bfloat16 (the default): the loss is float32's to the last bit (the forward
+    """training.backward = bfloat16: the loss is float32's to the last bit (the forward
     pass is untouched) and each parameter's gradient is float32's up to bfloat16 rounding: relative
     error (Frobenius) above 1e-4 (the products did run in bfloat16) and below 8 u = 3e-2, u = 2^-8
     bfloat16's unit roundoff (a product's operands are rounded once each, its result once; the
     errors of a sum of 2048 rows average out), at the default batch and network; measured ~3e-3."""
-    cfg = Training()
-    assert cfg.backward == "bfloat16"
+    cfg = Training(backward="bfloat16")
     net = _net(cfg.hidden, dtype=torch.float32)
     gen = torch.Generator().manual_seed(5)
     u, z = torch.randn(cfg.batch_size, 2, generator=gen), torch.randn(cfg.batch_size, 2, generator=gen)
@@ -119,8 +118,8 @@ def test_training_takes_the_gradient_by_hand(monkeypatch):
     cfg = Training(hidden=(16, 16), embed_dim=16, batch_size=256, levels=8, steps=30, warmup=5, log_every=10)
     score = FAMILIES["score"]
     monkeypatch.setitem(FAMILIES, "score", dataclasses.replace(score, loss_and_grad=counted))
-    fast = train(data, data[:512], dataclasses.replace(cfg, backward="float32"), seed=3).model
-    assert calls == [torch.float32] * cfg.steps
+    fast = train(data, data[:512], cfg, seed=3).model
+    assert calls == [torch.float32] * cfg.steps  # the default: the same arithmetic as autograd's
     monkeypatch.setitem(FAMILIES, "score", dataclasses.replace(score, loss_and_grad=None))
     slow = train(data, data[:512], cfg, seed=3).model
     assert len(calls) == cfg.steps
