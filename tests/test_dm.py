@@ -171,7 +171,7 @@ def interrupted_at_step_40(data, path, monkeypatch):
 
     def save_then_die(*args):
         save(*args)
-        if args[5] == 40:  # step
+        if args[6] == 40:  # step
             raise KeyboardInterrupt
 
     monkeypatch.setattr(train_mod, "_save_resume", save_then_die)

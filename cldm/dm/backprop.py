@@ -65,8 +65,17 @@ class EpochLevels:
         return self.terms[step - self.start]
 
 
+def stochastic_bfloat16(w: torch.Tensor, gen: torch.Generator | None) -> torch.Tensor:
+    """w (float32) rounded to bfloat16 up or down at random, up with probability the fraction of the
+    step between the two that w has passed: E[result] = w (stochastic rounding, Gupta et al. 2015,
+    arXiv 1502.02551). A random 16-bit integer added to w's bit pattern, then the low 16 bits cut:
+    for either sign the magnitude rounds up exactly when the added number carries into bit 16."""
+    bits = w.contiguous().view(torch.int32) + torch.randint(0, 1 << 16, w.shape, generator=gen, dtype=torch.int32)
+    return (bits & -(1 << 16)).view(torch.float32).to(torch.bfloat16)
+
+
 def dsm_loss_and_grad(model: ScoreNet, u: torch.Tensor, t: torch.Tensor | Levels, noise: torch.Tensor,
-                      backward: torch.dtype | None = None) -> torch.Tensor:
+                      backward: torch.dtype | None = None, gen: torch.Generator | None = None) -> torch.Tensor:
     """dsm_loss(model, u, t, noise) (detached), with dL/dtheta written to each parameter's .grad
     (replacing what was there). t holds one time per block of consecutive rows of u, as for dsm_loss,
     or is their `levels`. For ScoreNet with its LeakyReLU only (the family "score"); other networks
@@ -103,11 +112,12 @@ def dsm_loss_and_grad(model: ScoreNet, u: torch.Tensor, t: torch.Tensor | Levels
         grads = {model.out.weight: delta.T @ hs[-1], model.out.bias: delta.sum(0)}
         own, low = delta.dtype, backward or delta.dtype  # .to(own dtype) is the tensor itself: no copy
         hs = [h.to(low) for h in hs]
-        delta, back = delta.to(low), model.out.weight.to(low)
+        weight = (lambda w: stochastic_bfloat16(w, gen)) if low == torch.bfloat16 != own else (lambda w: w.to(low))
+        delta, back = delta.to(low), weight(model.out.weight)
         for layer, h, below in zip(reversed(rest), reversed(hs[1:]), reversed(hs[:-1])):
             delta = torch.ops.aten.leaky_relu_backward(delta @ back, h, slope, True)
             grads[layer.weight], grads[layer.bias] = (delta.T @ below).to(own), delta.sum(0, dtype=own)
-            back = layer.weight.to(low)
+            back = weight(layer.weight)
         delta = torch.ops.aten.leaky_relu_backward(delta @ back, hs[0], slope, True).to(own)
         per_level = delta.view(m, -1, delta.shape[-1]).sum(1)
         grads[first.weight] = torch.cat([(v.view(rows, dim).T @ delta).T, per_level.T @ e], dim=1)

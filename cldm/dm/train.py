@@ -80,6 +80,7 @@ def train(
     dev = resolve_device(device)
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
+    rounding = torch.Generator().manual_seed(_stream_seed(seed, ROUNDING_STREAM))  # training.backward = bfloat16
     kind = FAMILIES[family]
     x = torch.as_tensor(train_x, dtype=torch.float64)  # float32 sums over 1e6 points bias the covariance by 0.1%
     model = kind.build(cfg, x)
@@ -102,6 +103,7 @@ def train(
         ema.load_state_dict(state["ema"])
         opt.load_state_dict(state["opt"])
         gen.set_state(state["gen"])
+        rounding.set_state(state["rounding"])
         step, log = state["step"], state["log"]
     first_step = step
     bar = tqdm(total=cfg.steps, initial=step, desc="training steps", disable=not progress, mininterval=5)
@@ -117,7 +119,8 @@ def train(
         batch = shuffled[j * cfg.batch_size : (j + 1) * cfg.batch_size]
         noise = torch.randn(batch.shape, generator=gen).to(dev)
         if kind.loss_and_grad is not None:  # no autograd graph
-            loss = kind.loss_and_grad(model, batch, times[j], noise, backward=getattr(torch, cfg.backward))
+            loss = kind.loss_and_grad(model, batch, times[j], noise, backward=getattr(torch, cfg.backward),
+                                       gen=rounding)
         else:
             opt.zero_grad()
             loss = kind.loss(model, batch, times[j], noise)
@@ -136,7 +139,7 @@ def train(
             log.append(dict(step=step, train_loss=float(np.mean(running)), val_loss=val, lr=cfg.lr * lr_factor(step, cfg)))
             running = []
         if resume_path and (step % cfg.checkpoint_every == 0) and step < cfg.steps:
-            _save_resume(resume_path, model, ema, opt, gen, step, log, fingerprint)
+            _save_resume(resume_path, model, ema, opt, gen, rounding, step, log, fingerprint)
     bar.close()
     if resume_path and os.path.exists(resume_path):
         os.remove(resume_path)
@@ -170,16 +173,26 @@ def _epoch_plan(n: int, cfg: Training, sde: VESDE, seed: int, epoch: int) -> tup
     n // batch_size steps (`sample_t`, shape (steps, levels)): functions of (seed, epoch) only, so a
     resumed run continues the same epoch. Contiguous slices of the reordered data are faster than
     random gathers, and drawing an epoch's times at once costs less than drawing them step by step."""
-    state = np.random.SeedSequence([seed, epoch]).generate_state(1, dtype=np.uint64)[0]
-    gen = torch.Generator().manual_seed(int(state))
+    gen = torch.Generator().manual_seed(_stream_seed(seed, epoch))
     return torch.randperm(n, generator=gen), sample_t(cfg, sde, gen, steps=n // cfg.batch_size)
 
 
-def _save_resume(path, model, ema, opt, gen, step, log, fingerprint) -> None:
+ROUNDING_STREAM = 1 << 32
+"""The stream of the backward pass's stochastic rounding (`_stream_seed(seed, ROUNDING_STREAM)`),
+apart from the epochs' streams (0, 1, ...) and the noise's (`seed`): the precision changes the
+arithmetic of a training, not its data order, times or noise."""
+
+
+def _stream_seed(seed: int, stream: int) -> int:
+    """A generator seed for one of a training's independent random streams (numpy's SeedSequence)."""
+    return int(np.random.SeedSequence([seed, stream]).generate_state(1, dtype=np.uint64)[0])
+
+
+def _save_resume(path, model, ema, opt, gen, rounding, step, log, fingerprint) -> None:
     with atomic_path(path) as tmp, open(tmp, "wb") as f:
         torch.save(
             dict(model=_cpu(model.state_dict()), ema=_cpu(ema.state_dict()), opt=opt.state_dict(),
-                 gen=gen.get_state(), step=step, log=log, fingerprint=fingerprint),
+                 gen=gen.get_state(), rounding=rounding.get_state(), step=step, log=log, fingerprint=fingerprint),
             f,
         )
 
