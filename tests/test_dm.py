@@ -165,8 +165,8 @@ def test_same_seed_same_model():
     assert not all(torch.equal(v, state(c)[k]) for k, v in state(a).items())
 
 
-def interrupted_at_step_40(data, path, monkeypatch):
-    """Train SMALL (60 steps) with checkpoints every 20 steps; die right after the one of step 40."""
+def interrupted_at_step_40(data, path, monkeypatch, cfg=SMALL):
+    """Train cfg (60 steps) with checkpoints every 20 steps; die right after the one of step 40."""
     save = train_mod._save_resume
 
     def save_then_die(*args):
@@ -176,7 +176,7 @@ def interrupted_at_step_40(data, path, monkeypatch):
 
     monkeypatch.setattr(train_mod, "_save_resume", save_then_die)
     with pytest.raises(KeyboardInterrupt):
-        train(data[:4000], data[4000:], SMALL, seed=7, resume_path=path, fingerprint="f")
+        train(data[:4000], data[4000:], cfg, seed=7, resume_path=path, fingerprint="f")
     monkeypatch.setattr(train_mod, "_save_resume", save)
 
 
@@ -199,13 +199,18 @@ def counting_steps(monkeypatch) -> list:
     return calls
 
 
-def test_resume_after_interruption_runs_only_the_missing_steps_and_gives_the_same_model(tmp_path, monkeypatch, capfd):
+@pytest.mark.parametrize("backward", ["float32", "bfloat16"])
+def test_resume_after_interruption_runs_only_the_missing_steps_and_gives_the_same_model(tmp_path, monkeypatch, capfd,
+                                                                                         backward):
+    """Bit for bit, also with the backward pass in bfloat16, whose stochastic rounding draws from a
+    stream of its own that the checkpoint carries."""
+    cfg = dataclasses.replace(SMALL, backward=backward)
     data = gaussian_data(5000, 3)
-    whole = train(data[:4000], data[4000:], SMALL, seed=7)
+    whole = train(data[:4000], data[4000:], cfg, seed=7)
     resume = str(tmp_path / "resume.pt")
-    interrupted_at_step_40(data, resume, monkeypatch)
+    interrupted_at_step_40(data, resume, monkeypatch, cfg)
     steps = counting_steps(monkeypatch)
-    resumed = train(data[:4000], data[4000:], SMALL, seed=7, resume_path=resume, fingerprint="f")
+    resumed = train(data[:4000], data[4000:], cfg, seed=7, resume_path=resume, fingerprint="f")
     assert resumed.first_step == 40 and sum(steps) == 20, (resumed.first_step, sum(steps))
     assert f"resumed at step 40 from {resume}" in capfd.readouterr().err
     assert all(torch.equal(v, state(resumed.model)[k]) for k, v in state(whole.model).items())
