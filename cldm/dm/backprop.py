@@ -84,11 +84,16 @@ def dsm_loss_and_grad(model: ScoreNet, u: torch.Tensor, t: torch.Tensor | Levels
     `backward`: the precision of the backward pass's products (None: the model's own). The loss
     and the forward pass stay in the model's precision, so the function trained is the one the
     samplers evaluate; in bfloat16 (8 bits of mantissa, products accumulated in float32 and rounded)
-    the gradient carries a relative rounding error of ~3e-3 (`tests/test_backprop.py`), unbiased and
-    far below the batch's own sampling noise, and the four hidden-layer products of the backward
-    pass run ~3x faster on a CPU with native bfloat16 (AVX512-BF16, AMX), as do mixed-precision
-    trainings on GPUs (Micikevicius et al. 2018, arXiv 1710.03740, there with the forward in half
-    precision too). The weight gradients are returned in the model's precision."""
+    the gradient carries a relative rounding error of ~3e-3 (`tests/test_backprop.py`), far below
+    the batch's own sampling noise, and the four hidden-layer products of the backward pass run ~3x
+    faster on a CPU with native bfloat16 (AVX512-BF16, AMX), as in mixed-precision training on GPUs
+    (Micikevicius et al. 2018, arXiv 1710.03740, there with the forward in half precision too).
+    The activations and deltas are rounded to the nearest (their errors change from row to row and
+    average out in the sums over rows); the weights, the same for every row, are rounded
+    stochastically with `gen` (`stochastic_bfloat16`): rounded to the nearest, a weight's error
+    stays the same for the thousands of steps in which it moves by less than bfloat16's spacing,
+    and biased the trained models (their tails moved out by +0.0003 in Re<z^8>/8 at sigma = 2 + i
+    in paired trainings, docs/accuracy.md). The weight gradients are returned in the model's precision."""
     if type(model.act) is not nn.LeakyReLU:
         raise TypeError(f"dsm_loss_and_grad differentiates LeakyReLU networks, not {type(model.act).__name__}")
     slope = model.act.negative_slope
