@@ -112,7 +112,7 @@ def test_stochastic_rounding_to_bfloat16_is_unbiased():
     ulp = (w.abs() * 2.0**-7).clamp_min(1e-30)
     n, total = 2000, torch.zeros_like(w, dtype=torch.float64)
     for _ in range(n):
-        r = stochastic_bfloat16(w, gen).float()
+        r = stochastic_bfloat16([w], gen)[0].float()
         assert ((r - w).abs() <= ulp).all()  # a neighbour (ulp >= their gap), not further
         total += r.double()
     mean = total / n

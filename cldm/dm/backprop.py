@@ -65,13 +65,16 @@ class EpochLevels:
         return self.terms[step - self.start]
 
 
-def stochastic_bfloat16(w: torch.Tensor, gen: torch.Generator | None) -> torch.Tensor:
-    """w (float32) rounded to bfloat16 up or down at random, up with probability the fraction of the
-    step between the two that w has passed: E[result] = w (stochastic rounding, Gupta et al. 2015,
-    arXiv 1502.02551). A random 16-bit integer added to w's bit pattern, then the low 16 bits cut:
-    for either sign the magnitude rounds up exactly when the added number carries into bit 16."""
-    bits = w.contiguous().view(torch.int32) + torch.randint(0, 1 << 16, w.shape, generator=gen, dtype=torch.int32)
-    return (bits & -(1 << 16)).view(torch.float32).to(torch.bfloat16)
+def stochastic_bfloat16(ws: list[torch.Tensor], gen: torch.Generator | None) -> list[torch.Tensor]:
+    """Each float32 tensor of ws rounded to bfloat16 up or down at random, up with probability the
+    fraction of the step between the two that the value has passed: E[result] = value (stochastic
+    rounding, Gupta et al. 2015, arXiv 1502.02551). A random 16-bit integer added to the bit
+    pattern, then the low 16 bits cut: for either sign the magnitude rounds up exactly when the
+    added number carries into bit 16. All tensors at once (one draw of their total size, in order)."""
+    flat = torch.cat([w.reshape(-1) for w in ws])
+    bits = flat.view(torch.int32).add_(torch.randint(0, 1 << 16, flat.shape, generator=gen, dtype=torch.int32))
+    rounded = bits.bitwise_and_(-(1 << 16)).view(torch.float32).to(torch.bfloat16)
+    return [r.view(w.shape) for r, w in zip(rounded.split([w.numel() for w in ws]), ws)]
 
 
 def dsm_loss_and_grad(model: ScoreNet, u: torch.Tensor, t: torch.Tensor | Levels, noise: torch.Tensor,
@@ -116,14 +119,13 @@ def dsm_loss_and_grad(model: ScoreNet, u: torch.Tensor, t: torch.Tensor | Levels
         delta = (r * inv_c).view(rows, dim).mul_(2 / rows)
         grads = {model.out.weight: delta.T @ hs[-1], model.out.bias: delta.sum(0)}
         own, low = delta.dtype, backward or delta.dtype  # .to(own dtype) is the tensor itself: no copy
-        hs = [h.to(low) for h in hs]
-        weight = (lambda w: stochastic_bfloat16(w, gen)) if low == torch.bfloat16 != own else (lambda w: w.to(low))
-        delta, back = delta.to(low), weight(model.out.weight)
-        for layer, h, below in zip(reversed(rest), reversed(hs[1:]), reversed(hs[:-1])):
+        hs, delta = [h.to(low) for h in hs], delta.to(low)
+        backs = [model.out.weight, *(layer.weight for layer in reversed(rest))]  # the order of their use
+        backs = stochastic_bfloat16(backs, gen) if low == torch.bfloat16 != own else [w.to(low) for w in backs]
+        for layer, h, below, back in zip(reversed(rest), reversed(hs[1:]), reversed(hs[:-1]), backs):
             delta = torch.ops.aten.leaky_relu_backward(delta @ back, h, slope, True)
             grads[layer.weight], grads[layer.bias] = (delta.T @ below).to(own), delta.sum(0, dtype=own)
-            back = weight(layer.weight)
-        delta = torch.ops.aten.leaky_relu_backward(delta @ back, hs[0], slope, True).to(own)
+        delta = torch.ops.aten.leaky_relu_backward(delta @ backs[-1], hs[0], slope, True).to(own)
         per_level = delta.view(m, -1, delta.shape[-1]).sum(1)
         grads[first.weight] = torch.cat([(v.view(rows, dim).T @ delta).T, per_level.T @ e], dim=1)
         grads[first.bias] = per_level.sum(0)
