@@ -246,6 +246,13 @@ def test_a_score_job_does_not_depend_on_the_kinds_or_the_energy_knobs():
     assert "kind" not in Training().params()
 
 
+def test_an_energy_job_does_not_depend_on_the_score_models_backward_precision():
+    """training.backward is read by the score MLP's gradient by hand only: tuning it reruns the
+    score models, not the energy models (which train by autograd)."""
+    assert Training(backward="float32").params("energy") == Training().params("energy")
+    assert Training(backward="float32").params("score") != Training().params("score")
+
+
 def base_config() -> dict:
     return yaml.safe_load((REPO / "config/config.yaml").read_text())
 

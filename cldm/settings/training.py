@@ -10,6 +10,8 @@ from cldm.settings import Stage, knob
 
 ENERGY_KNOBS = ("even",)
 """Knobs that only models with an energy read: a score model's jobs do not depend on them."""
+SCORE_KNOBS = ("backward",)
+"""Knobs that only score models read (their gradient by hand): an energy model's jobs do not depend on them."""
 
 
 @dataclass(frozen=True)
@@ -59,9 +61,10 @@ class Training(Stage):
 
     def params(self, kind: str | None = None) -> dict:
         """What a job depends on: every knob but `kind` (which ensembles exist, not what one
-        computes), and for a kind without an energy not the energy models' knobs (adding or tuning
-        an energy model reruns no score-model job)."""
-        drop = ("kind", *(ENERGY_KNOBS if kind is not None and not KINDS[kind].energy else ()))
+        computes), for a kind without an energy not the energy models' knobs (adding or tuning an
+        energy model reruns no score-model job), and for a kind with one not the score models'."""
+        own = () if kind is None else SCORE_KNOBS if KINDS[kind].energy else ENERGY_KNOBS
+        drop = ("kind", *own)
         return {k: v for k, v in self.as_dict().items() if k not in drop}
 
     def data_problem(self, train_points: int, val_points: int) -> str | None:
