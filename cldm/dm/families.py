@@ -41,9 +41,10 @@ class Family:
     loss(model, u, t, noise): the training loss of a batch u of whitened rows (model.standardize),
     with one diffusion time per block of consecutive rows in t and standard normal noise;
     settings: the class of the settings it is built from (Training or a subclass with more knobs),
-    with which a checkpoint's settings are read back; loss_and_grad(model, u, t, noise, backward), if
-    given, the loss with the gradient written to the parameters' .grad, without autograd, its
-    backward pass's products in the dtype `backward` (the knob training.backward), which the loop
+    with which a checkpoint's settings are read back; loss_and_grad(model, u, t, noise, backward, gen),
+    if given, the loss with the gradient written to the parameters' .grad, without autograd, its
+    backward pass's products in the dtype `backward` (the knob training.backward; `gen` the random
+    stream of its stochastic rounding), which the loop
     then uses, with levels(model, times): what loss_and_grad takes for each step instead of its
     times, the per-level terms of an epoch's times (shape (steps, m)), indexed by step."""
 

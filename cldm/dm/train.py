@@ -81,6 +81,7 @@ def train(
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
     rounding = torch.Generator().manual_seed(_stream_seed(seed, ROUNDING_STREAM))  # training.backward = bfloat16
+    backward = getattr(torch, cfg.backward)
     kind = FAMILIES[family]
     x = torch.as_tensor(train_x, dtype=torch.float64)  # float32 sums over 1e6 points bias the covariance by 0.1%
     model = kind.build(cfg, x)
@@ -119,8 +120,7 @@ def train(
         batch = shuffled[j * cfg.batch_size : (j + 1) * cfg.batch_size]
         noise = torch.randn(batch.shape, generator=gen).to(dev)
         if kind.loss_and_grad is not None:  # no autograd graph
-            loss = kind.loss_and_grad(model, batch, times[j], noise, backward=getattr(torch, cfg.backward),
-                                       gen=rounding)
+            loss = kind.loss_and_grad(model, batch, times[j], noise, backward=backward, gen=rounding)
         else:
             opt.zero_grad()
             loss = kind.loss(model, batch, times[j], noise)
