@@ -7,6 +7,7 @@ sampling, v_k the data's CL error as the pooling scales it). A solver bias or a 
 error shows as e_k of one sign in every member; noise as |e_k| ~ 1.
 
     .venv/bin/python benchmarks/dm_members.py [--results results] [--config config/config.yaml ...] [--points quartic gaussian]
+        [--estimator energy/]   (an estimator's directory under results/{point}/: cldm.dm.kinds; default the score model's)
 """
 
 import argparse
@@ -18,14 +19,15 @@ from cldm.analysis.split import member_chains
 from cldm.analysis.control_variates import cv_moments
 from cldm.analysis.stats import moments
 from cldm.config import load_study, merge_config_files
+from cldm.dm.kinds import directories
 from cldm.io import load_chains, load_samples
 
 NS = (2, 4, 6, 8)
 
 
-def members(results: str, point: str, ensemble: int, val_fraction: float) -> list[dict]:
+def members(results: str, point: str, ensemble: int, val_fraction: float, estimator: str = "") -> list[dict]:
     z, _ = load_chains(f"{results}/{point}/cl.npz")
-    dm = load_samples(f"{results}/{point}/dm.npz")
+    dm = load_samples(f"{results}/{point}/{estimator}dm.npz")
     cl = moments(z, max(NS))
     out = []
     for k in range(ensemble):
@@ -53,12 +55,14 @@ def main() -> None:
     ap.add_argument("--config", nargs="+", default=["config/config.yaml"],
                     help="config files, merged as Snakemake merges --configfile (e.g. config/config.yaml config/heldout.yaml)")
     ap.add_argument("--points", nargs="*")
+    ap.add_argument("--estimator", default="", choices=directories()[1],
+                    help="the estimator's directory under results/{point}/ (energy/, energy-mh/; default: the score model's)")
     a = ap.parse_args()
     study = load_study(merge_config_files(a.config))
     report = {}
     for point in a.points or list(study.points):
         t = study.points[point].training
-        report[point] = members(a.results, point, t.ensemble, t.val_fraction)
+        report[point] = members(a.results, point, t.ensemble, t.val_fraction, a.estimator)
     print(json.dumps(report, indent=1))
 
 

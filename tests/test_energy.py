@@ -24,6 +24,7 @@ from cldm.dm.sde import VESDE
 from cldm.dm.train import train
 from cldm.io import load_samples, read_csv
 from cldm.plots import fields
+from cldm.settings.sampling import Sampling
 from cldm.settings.training import Training
 from cldm.stages import field_figures
 from cldm.stages.langevin import run_langevin
@@ -253,6 +254,18 @@ def test_an_energy_job_does_not_depend_on_the_score_models_backward_precision():
     assert Training(backward="float32").params("score") != Training().params("score")
 
 
+def test_metropolis_adjusted_members_draw_mh_samples_and_the_others_their_error_budget():
+    """The Metropolis-adjusted estimator's members draw mh_samples each (an error budget would meet
+    their scatter with max_samples); the point's sampler keeps its budget; mh_samples null falls back
+    to `samples`. Changing mh_samples reruns no job of the point's sampler."""
+    s = Sampling()
+    assert s.samples is None and s.metropolis().sampler == MH_SAMPLER
+    assert s.metropolis().params()["samples"] == s.mh_samples and s.metropolis().most_samples() == s.mh_samples
+    assert dataclasses.replace(s, mh_samples=None).metropolis().params()["samples"] is None
+    assert dataclasses.replace(s, mh_samples=None, samples=500).metropolis().params()["samples"] == 500
+    assert dataclasses.replace(s, mh_samples=7).params() == s.params()
+
+
 def base_config() -> dict:
     return yaml.safe_load((REPO / "config/config.yaml").read_text())
 
@@ -305,7 +318,7 @@ def test_the_energy_stages_write_acceptance_and_the_explicit_density(tmp_path, c
     p = load_study(config).points["gaussian"]
     cl = str(tmp_path / "cl.npz")
     run_langevin("gaussian", p.physics, p.langevin, p.seed, cl, str(tmp_path / "d.json"), "c")
-    mala = dataclasses.replace(p.sampling, sampler=MH_SAMPLER, samples=1000, batch=500)
+    mala = dataclasses.replace(p.sampling, mh_samples=1000, batch=500).metropolis()
     paths = {}
     for est, kind, sampling in (("DM", "score", p.sampling), ("DM-energy", "energy", p.sampling),
                                 ("DM-energy-MH", "energy", mala)):

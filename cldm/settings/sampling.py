@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import ClassVar
 
 from cldm.settings import Stage, knob
-from cldm.dm.samplers import SAMPLERS
+from cldm.dm.samplers import MH_SAMPLER, SAMPLERS
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,11 @@ class Sampling(Stage):
     sigma_min: float = knob(2e-3, "heun: the smallest noise level before the last step to 0", exclusiveMinimum=0)
     rho: float = knob(7.0, "heun: EDM's noise-level grid exponent", exclusiveMinimum=0)
     churn: float = knob(0.0, "heun: stochasticity S_churn (0: the probability-flow ODE)", minimum=0)
+    mh_samples: int | None = knob(65536, "samples per member of a Metropolis-adjusted estimator (energy models "
+                                  "sampled with mala): its members scatter by their energies' differences far "
+                                  "from the data (~20x the data's CL error in <z^2>), which an error budget "
+                                  "would meet with max_samples for nothing (docs/energy.md); null: as samples",
+                                  minimum=1)
     mh_t: float = knob(0.01, "mala: the diffusion time where the reverse SDE hands over to the Metropolis-adjusted "
                        "levels (sigma = 0.10 at alpha = 25); above t_eps", exclusiveMinimum=0, exclusiveMaximum=1)
     mh_t_end: float = knob(4e-4, "mala: the diffusion time of the last Metropolis-adjusted level (sigma = 0.02 at "
@@ -49,6 +55,12 @@ class Sampling(Stage):
     def options(self) -> dict:
         """The keyword options of the chosen sampler (the registry's list)."""
         return {k: getattr(self, k) for k in SAMPLERS[self.sampler].options}
+
+    def metropolis(self) -> Sampling:
+        """The settings of a Metropolis-adjusted estimator's members: the sampler mala, mh_samples
+        samples each (`samples`, or its error budget, where mh_samples is null)."""
+        return dataclasses.replace(self, sampler=MH_SAMPLER,
+                                   samples=self.samples if self.mh_samples is None else self.mh_samples)
 
     def params(self) -> dict:
         """What a sampling job depends on: the common settings, the error budget's where the samples

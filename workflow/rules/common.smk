@@ -6,7 +6,7 @@ from cldm import CldmError
 from cldm.codehash import code_hash
 from cldm.config import load_study
 from cldm.dm.kinds import DEFAULT, KINDS, directories, estimators, kind_directory
-from cldm.dm.samplers import MH_SAMPLER, SAMPLERS
+from cldm.dm.samplers import SAMPLERS
 from cldm.physics.models import is_field
 from cldm.resources import mem_mb as estimated_mem_mb
 
@@ -69,9 +69,9 @@ def estimator(point, est):
 
 def sampling_settings(point, est):
     """What a sample job of an estimator depends on: the point's sampling settings, with the
-    Metropolis-adjusted sampler for a Metropolis-adjusted estimator."""
+    Metropolis-adjusted sampler and its samples for a Metropolis-adjusted estimator (Sampling.metropolis)."""
     s = EVERY_POINT[point].sampling
-    return (dataclasses.replace(s, sampler=MH_SAMPLER) if estimator(point, est).metropolis else s).params()
+    return (s.metropolis() if estimator(point, est).metropolis else s).params()
 
 
 def field_path(pattern):
