@@ -3,7 +3,8 @@
 For every member k of a point: e_k = y_k - d_k for Re and Im <z^n>/n, n = 2, 4, 6, 8, with y_k the
 member's DM estimate (control variates where dm.npz has the reference samples) and d_k the moment of
 the CL chains it trained on, in units of the member's combined error sqrt(s_k^2 + v_k^2) (s_k
-sampling, v_k the data's CL error as the pooling scales it). A solver bias or a model's systematic
+sampling, v_k the data's CL error as the pooling scales it); and kappa_n, n = 4, 6, 8, of the member's
+moments minus those of its data (deviations only). A solver bias or a model's systematic
 error shows as e_k of one sign in every member; noise as |e_k| ~ 1.
 
     .venv/bin/python benchmarks/dm_members.py [--results results] [--config config/config.yaml ...] [--points quartic gaussian]
@@ -17,6 +18,8 @@ import numpy as np
 
 from cldm.analysis.split import member_chains
 from cldm.analysis.control_variates import cv_moments
+from cldm.analysis.cumulants import cumulants
+from cldm.analysis.quantities import CUMULANT_NS
 from cldm.analysis.stats import moments
 from cldm.config import load_study, merge_config_files
 from cldm.dm.kinds import directories
@@ -45,6 +48,11 @@ def members(results: str, point: str, ensemble: int, val_fraction: float, estima
                 e, s, v = est[n - 1][part] - d, est[n - 1][f"{part}_err"], cl[n - 1][f"{part}_err"] * scale
                 row[f"z{n}_{part}"] = dict(dev=float(f"{e / n:.2e}"), pull=round(float(e / np.hypot(s, v)), 2),
                                            s=float(f"{s / n:.1e}"), v=float(f"{v / n:.1e}"))
+        mine_m = np.array([r["re"] + 1j * r["im"] for r in est])
+        data_m = np.array([np.mean(z[share] ** n) for n in range(1, max(NS) + 1)])
+        for n, (k_dm, k_data) in enumerate(zip(cumulants(mine_m), cumulants(data_m)), start=1):
+            if n in CUMULANT_NS and n > 2:  # kappa_2 = <z^2> here (the odd moments vanish)
+                row[f"kappa{n}"] = dict(re=float(f"{(k_dm - k_data).real:.2e}"), im=float(f"{(k_dm - k_data).imag:.2e}"))
         out.append(row)
     return out
 
