@@ -17,7 +17,7 @@ from typing import Any
 MAX_DEPTH = 32
 """Deeper nesting is refused: no config goes beyond 4 levels, and jsonschema recurses per level."""
 
-_PLAIN_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+_PLAIN_KEY = re.compile(r"^[A-Za-z0-9_-]{1,200}$")  # longer keys in brackets, shortened (`show`): a line stays readable
 _KINDS = {type(None): "null", bool: "a boolean", int: "an integer", float: "a number", str: "a string",
           list: "a list", dict: "a mapping"}
 _TYPE_NAMES = {"null": "null", "boolean": "a boolean", "integer": "an integer", "number": "a number",
@@ -27,7 +27,8 @@ _TYPE_NAMES = {"null": "null", "boolean": "a boolean", "integer": "an integer", 
 def key_path(parts: tuple | list, root: Any = None) -> str:
     """'points.q.langevin.step': plain keys joined by dots, list indices as .0 (`root`, the config,
     tells an index from a numeric key); any other key in brackets as YAML spells it: points['a b'],
-    points[1], points[null], config[true]."""
+    points[1], points[null], config[true], and a key of over 200 characters shortened:
+    points['xxxxxxxx ...']."""
     out, node = "", root
     for p in parts:
         index = isinstance(node, list) if root is not None else isinstance(p, int) and not isinstance(p, bool)

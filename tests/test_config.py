@@ -110,6 +110,8 @@ def test_numbers_yaml_read_as_strings_are_refused_with_the_fix(text, line):
      "points.1g: '1g' is not an accepted name; a point's name names its directory and wildcards"),
     ({"points": {"x" * 101: {"model": "gaussian", "A": 1.0, "B": 1.0}}, "seed": 1},
      f"points.{'x' * 101}: 'xxxx"),  # a directory name: file systems refuse 255 bytes and more
+    ({"points": {"x" * 300: {}}, "seed": 1},  # found by the fuzzer: the name twice made a line of 650 characters
+     f"points['{'x' * 55} ...'].model: missing; points['{'x' * 55} ...'] needs: model"),
     ({"points": {"a b": {"model": "gaussian", "A": 1.0, "B": 1.0}}, "seed": 1},
      "points['a b']: 'a b' is not an accepted name"),
     ({"points": {"g": {"model": "gaussian", "A": 1.0, "B": 10**30}}, "seed": 1},
