@@ -19,6 +19,7 @@ import numpy as np
 from cldm.analysis.split import member_chains
 from cldm.analysis.control_variates import cv_moments
 from cldm.analysis.cumulants import cumulants
+from cldm.analysis.moments import share_moments
 from cldm.analysis.quantities import CUMULANT_NS
 from cldm.analysis.stats import moments
 from cldm.config import load_study, merge_config_files
@@ -42,15 +43,15 @@ def members(results: str, point: str, ensemble: int, val_fraction: float, estima
             est = moments(dm["z"][mine], max(NS), iid=True)
         scale = np.sqrt(len(z) / len(share))
         row = dict(member=k, samples=int(mine.sum()))
+        data_m = share_moments(z, [share])[0]  # <z^n>, n = 1..NMAX, of the chains the member learned from
         for n in NS:
-            data = np.mean(z[share] ** n)
+            data = data_m[n - 1]
             for part, d in (("re", data.real), ("im", data.imag)):
                 e, s, v = est[n - 1][part] - d, est[n - 1][f"{part}_err"], cl[n - 1][f"{part}_err"] * scale
                 row[f"z{n}_{part}"] = dict(dev=float(f"{e / n:.2e}"), pull=round(float(e / np.hypot(s, v)), 2),
                                            s=float(f"{s / n:.1e}"), v=float(f"{v / n:.1e}"))
         mine_m = np.array([r["re"] + 1j * r["im"] for r in est])
-        data_m = np.array([np.mean(z[share] ** n) for n in range(1, max(NS) + 1)])
-        for n, (k_dm, k_data) in enumerate(zip(cumulants(mine_m), cumulants(data_m)), start=1):
+        for n, (k_dm, k_data) in enumerate(zip(cumulants(mine_m), cumulants(data_m[:len(mine_m)])), start=1):
             if n in CUMULANT_NS and n > 2:  # kappa_2 = <z^2> here (the odd moments vanish)
                 row[f"kappa{n}"] = dict(re=float(f"{(k_dm - k_data).real:.2e}"), im=float(f"{(k_dm - k_data).imag:.2e}"))
         out.append(row)
