@@ -35,7 +35,7 @@ class Sampling(Stage):
     churn: float = knob(0.0, "heun: stochasticity S_churn (0: the probability-flow ODE)", minimum=0)
     mh_samples: int | None = knob(65536, "samples per member of a Metropolis-adjusted estimator (energy models "
                                   "sampled with mala): its members scatter by their energies' differences far "
-                                  "from the data (~20x the data's CL error in <z^2>), which an error budget "
+                                  "from the data (their <z^2> error 3-31x the score model's), which an error budget "
                                   "would meet with max_samples for nothing (docs/energy.md); null: as samples",
                                   minimum=1)
     mh_t: float = knob(0.01, "mala: the diffusion time where the reverse SDE hands over to the Metropolis-adjusted "
