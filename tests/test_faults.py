@@ -30,6 +30,12 @@ def test_sampler_producing_nans_stops():
         generate(lambda x, t: x * np.nan, VESDE(25.0), 8, 2, "heun", 4, seed=0)
 
 
+def test_sampler_runaways_stop():
+    """A score that pushes outwards leaves finite samples far beyond the data: refused, not written."""
+    with pytest.raises(CldmError, match=r"sampler 'ei' produced 8 runaway samples of 8 .*largest"):
+        generate(lambda x, t: 3 * x, VESDE(25.0), 8, 2, "ei", 20, seed=0)
+
+
 @pytest.mark.parametrize("damage", ["truncate", "garbage", "pickle"])
 def test_corrupt_sample_file_is_named(tmp_path, damage):
     path = tmp_path / "cl.npz"

@@ -18,6 +18,11 @@ from cldm.settings.sampling import Sampling
 Score = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 """s(x, t): x of shape (N, d), t a 0-dim tensor (one time for the whole batch)."""
 
+RUNAWAY = 10.0
+"""A sample with a coordinate beyond RUNAWAY * sigma_max ran away: the samplers work in whitened
+coordinates, where the data have unit variance and the start N(0, sigma_max^2) exceeds 10 sigma_max
+with probability ~1e-23 a coordinate; only a score that pushes outwards puts a sample there."""
+
 
 Noise = torch.Generator | Iterator[torch.Tensor]
 """Where a sampler's standard normals come from: the CPU generator, or a given sequence of them (one
@@ -291,7 +296,8 @@ def draw_batches(score: Score, sde: VESDE, sizes: list[int], dim: int, sampler: 
     `device`, all from the CPU generator `gen`: a second call continues the stream.
 
     Batches of a few thousand keep the network's activations in cache (2x faster than 65536).
-    Raises CldmError if the sampler produces non-finite values.
+    Raises CldmError if the sampler produces non-finite values, or runaways: samples with a
+    coordinate beyond RUNAWAY * sigma_max (finite, but where no data and no start can be).
     """
     solve = SAMPLERS[sampler].load()
     opts = {**Sampling(sampler=sampler).options(), **opts}
@@ -303,6 +309,14 @@ def draw_batches(score: Score, sde: VESDE, sizes: list[int], dim: int, sampler: 
             bad = int((~torch.isfinite(draw.x)).any(dim=1).sum())
             if bad:
                 raise CldmError(f"sampler '{sampler}' produced {bad} non-finite samples of {size}")
+            far = int((draw.x.abs() > RUNAWAY * sde.sigma_max).any(dim=1).sum())
+            if far:
+                raise CldmError(
+                    f"sampler '{sampler}' produced {far} runaway samples of {size} (a whitened coordinate beyond "
+                    f"{RUNAWAY:g} sigma_max = {RUNAWAY * sde.sigma_max:.4g}, largest {float(draw.x.abs().max()):.3g}): "
+                    "the model's score pushes samples outwards; train it longer or at other noise levels "
+                    "(training.p_mean, p_std)"
+                )
             draws.append(draw)
     return concat(draws)
 
