@@ -23,6 +23,7 @@ import yaml
 
 from cldm.config import load_study
 from cldm.dm.train import train
+from cldm.job import keep_freed_memory
 
 
 def step_time(rows: np.ndarray, family: str, settings, steps: int) -> float:
@@ -41,6 +42,7 @@ def main() -> None:
     ap.add_argument("--scan", default="bscan")
     a = ap.parse_args()
     torch.set_num_threads(1)
+    keep_freed_memory()  # as every rule's job (cldm.job.run)
     config = yaml.safe_load(open("config/config.yaml"))
     config.update(yaml.safe_load(open(a.config)))
     study = load_study(config)

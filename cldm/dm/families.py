@@ -26,6 +26,7 @@ from torch import nn
 
 from cldm.dm import conditioned
 from cldm.dm.backprop import EpochLevels, dsm_loss_and_grad
+from cldm.dm.conditioned_backprop import BlockOrder, conditioned_loss_and_grad
 from cldm.dm.energy import EnergyNet
 from cldm.dm.field_model import FieldScoreNet, site_covariance_kernel
 from cldm.dm.model import ScoreNet
@@ -46,7 +47,10 @@ class Family:
     backward pass's products in the dtype `backward` (the knob training.backward; `gen` the random
     stream of its stochastic rounding), which the loop
     then uses, with levels(model, times): what loss_and_grad takes for each step instead of its
-    times, the per-level terms of an epoch's times (shape (steps, m)), indexed by step."""
+    times, the per-level terms of an epoch's times (shape (steps, m)), indexed by step; order(u), if
+    given, made once from the training rows u: order(block, gen), the rows an epoch visits in the
+    order it visits them (default: a random permutation of all), for a loss_and_grad that needs
+    each block of `block` rows (one noise level) to share something."""
 
     build: Callable[[Training, torch.Tensor], nn.Module]
     restore: Callable[[Training, dict], nn.Module]
@@ -54,6 +58,7 @@ class Family:
     settings: type[Training] = Training
     loss_and_grad: Callable[..., torch.Tensor] | None = None
     levels: Callable[[nn.Module, torch.Tensor], object] | None = None
+    order: Callable[[torch.Tensor], Callable[[int, torch.Generator], torch.Tensor]] | None = None
 
 
 def dsm_loss(model: ScoreNet, u: torch.Tensor, t: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
@@ -104,6 +109,8 @@ FAMILIES: dict[str, Family] = {
                     levels=EpochLevels),
     "energy": Family(_energy_net, _restore_energy_net, dsm_loss),
     "field": Family(_field_net, _restore_field_net, dsm_loss),
-    "conditioned": Family(conditioned.build, conditioned.restore, conditioned.conditioned_dsm_loss, ConditionedTraining),
+    "conditioned": Family(conditioned.build, conditioned.restore, conditioned.conditioned_dsm_loss, ConditionedTraining,
+                         loss_and_grad=conditioned_loss_and_grad, levels=EpochLevels,
+                         order=lambda u: BlockOrder(u, conditioned.DIM)),
 }
 """Name -> kind of model; checkpoints record the name."""

@@ -6,6 +6,7 @@ import copy
 import math
 import os
 import sys
+from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
@@ -108,12 +109,13 @@ def train(
         step, log = state["step"], state["log"]
     first_step = step
     bar = tqdm(total=cfg.steps, initial=step, desc="training steps", disable=not progress, mininterval=5)
-    per_epoch, epoch = len(u) // cfg.batch_size, -1
+    order = kind.order(u.cpu()) if kind.order else None
+    per_epoch, epoch = len(_epoch_order(len(u), cfg, seed, 0, order)) // cfg.batch_size, -1  # the same each epoch
     while step < cfg.steps:
         if step // per_epoch != epoch:
             epoch = step // per_epoch
-            order, times = _epoch_plan(len(u), cfg, model.sde, seed, epoch)
-            shuffled, times = u.index_select(0, order.to(dev)), times.to(dev)  # 3.5x faster than u[order]
+            visit, times = _epoch_plan(len(u), cfg, model.sde, seed, epoch, order)
+            shuffled, times = u.index_select(0, visit.to(dev)), times.to(dev)  # 3.5x faster than u[order]
             if kind.loss_and_grad is not None:  # gradients by hand: the levels' terms for the epoch at once
                 times = kind.levels(model, times)
         j = step % per_epoch
@@ -168,13 +170,25 @@ def _say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def _epoch_plan(n: int, cfg: Training, sde: VESDE, seed: int, epoch: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """The order in which an epoch visits the n training points, and the training times of its
-    n // batch_size steps (`sample_t`, shape (steps, levels)): functions of (seed, epoch) only, so a
+def _epoch_plan(n: int, cfg: Training, sde: VESDE, seed: int, epoch: int,
+                order: Callable | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """The order in which an epoch visits the n training rows (`_epoch_order`), and the training
+    times of its steps (`sample_t`, shape (steps, levels)): functions of (seed, epoch) only, so a
     resumed run continues the same epoch. Contiguous slices of the reordered data are faster than
     random gathers, and drawing an epoch's times at once costs less than drawing them step by step."""
     gen = torch.Generator().manual_seed(_stream_seed(seed, epoch))
-    return torch.randperm(n, generator=gen), sample_t(cfg, sde, gen, steps=n // cfg.batch_size)
+    visit = _epoch_order(n, cfg, seed, epoch, order, gen)
+    return visit, sample_t(cfg, sde, gen, steps=len(visit) // cfg.batch_size)
+
+
+def _epoch_order(n: int, cfg: Training, seed: int, epoch: int, order: Callable | None = None,
+                 gen: torch.Generator | None = None) -> torch.Tensor:
+    """The rows an epoch visits, in order: a random permutation of the n rows, or the family's
+    `order` (made from the rows) in blocks of batch_size / levels rows (one per noise level of a step)."""
+    gen = gen or torch.Generator().manual_seed(_stream_seed(seed, epoch))
+    if order is None:
+        return torch.randperm(n, generator=gen)
+    return order(cfg.batch_size // cfg.levels, gen)
 
 
 ROUNDING_STREAM = 1 << 32

@@ -1,0 +1,155 @@
+"""The conditioned model's training step by hand (cldm.dm.conditioned_backprop) against autograd,
+and the training loop's use of it."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+import torch
+
+from cldm.dm.conditioned import ConditionedScoreNet, conditioned_dsm_loss
+from cldm import CldmError
+from cldm.dm.conditioned_backprop import BlockOrder, conditioned_loss_and_grad
+from cldm.dm.families import FAMILIES
+from cldm.dm.sde import VESDE
+from cldm.dm.train import sample_t
+from cldm.settings.scan import ConditionedTraining
+
+
+def _net(hidden, n_params=1, seed=0, dtype=torch.float64):
+    """Away from the initialisation: every weight, the FiLM and covariance maps too (zero at the
+    start), moved at random, so every term of the gradient is exercised."""
+    torch.manual_seed(seed)
+    a = torch.randn(2, 2, dtype=torch.float64)
+    lo, hi = -torch.rand(n_params), 1 + torch.rand(n_params)
+    net = ConditionedScoreNet(VESDE(25.0), torch.randn(2), torch.linalg.cholesky(a @ a.T + torch.eye(2)), lo, hi,
+                              hidden, 16, cond_dim=8)
+    with torch.no_grad():
+        for p in net.parameters():
+            p.add_(0.3 * torch.randn_like(p))
+    return net.to(dtype)
+
+
+def _rows(net, rows, n_values, levels, gen, dtype):
+    """Whitened (u, p~) rows in blocks of rows / levels rows (one noise level each) that share one
+    of n_values distinct parameter rows, as `BlockOrder` orders an epoch."""
+    values = torch.rand(n_values, net.lo.numel(), generator=gen, dtype=dtype) * 2 - 1
+    p = values[torch.randint(0, n_values, (levels,), generator=gen)].repeat_interleave(rows // levels, dim=0)
+    return torch.cat([torch.randn(rows, 2, generator=gen, dtype=dtype), p], dim=1)
+
+
+def _autograd(net, rows, t, z):
+    net.zero_grad(set_to_none=True)
+    loss = conditioned_dsm_loss(net, rows, t, z)
+    loss.backward()
+    return loss.detach(), {n: p.grad.clone() for n, p in net.named_parameters()}
+
+
+def _by_hand(net, rows, t, z, **kw):
+    for p in net.parameters():
+        p.grad = torch.full_like(p, 7.0)  # stale gradients must be replaced, not added to
+    loss = conditioned_loss_and_grad(net, rows, t, z, **kw)
+    return loss, {n: p.grad.clone() for n, p in net.named_parameters()}
+
+
+@pytest.mark.parametrize("hidden, n_params, n_values, levels, rows",
+                         [((64, 64, 64), 1, 7, 8, 512), ((5,), 1, 1, 1, 64), ((7, 3), 2, 5, 4, 40)])
+def test_the_gradient_by_hand_is_autograds(hidden, n_params, n_values, levels, rows):
+    """In float64 the two agree to rounding (1e-10 relative): every parameter (the layers, the FiLM
+    maps, the parameter embedding, the learned covariance), one or several layers, levels,
+    parameter values and varying parameters."""
+    net = _net(hidden, n_params)
+    gen = torch.Generator().manual_seed(1)
+    x = _rows(net, rows, n_values, levels, gen, torch.float64)
+    z = torch.randn(x.shape, generator=gen, dtype=torch.float64)
+    t = sample_t(ConditionedTraining(levels=levels, batch_size=rows), net.sde, gen).double()
+    ref_loss, ref = _autograd(net, x, t, z)
+    loss, got = _by_hand(net, x, t, z)
+    assert not loss.requires_grad
+    assert abs(loss.item() - ref_loss.item()) <= 1e-12 * abs(ref_loss.item())
+    assert got.keys() == ref.keys()
+    for name in ref:
+        scale = ref[name].abs().max().item()
+        assert scale > 0, name
+        assert (got[name] - ref[name]).abs().max().item() <= 1e-10 * scale, name
+
+
+def test_the_backward_pass_in_bfloat16_rounds_the_gradient_only():
+    """training.backward = bfloat16 at the scan's batch: the loss is float32's to the last bit and
+    each gradient float32's up to bfloat16 rounding (relative error above 1e-4: the products did
+    run in bfloat16, and below 8 u = 3e-2), as for the per-point model (tests/test_backprop.py)."""
+    cfg = ConditionedTraining(batch_size=4096)
+    net = _net(cfg.hidden, dtype=torch.float32)
+    gen = torch.Generator().manual_seed(5)
+    x = _rows(net, cfg.batch_size, 7, cfg.levels, gen, torch.float32)
+    z = torch.randn(x.shape, generator=gen)
+    t = sample_t(cfg, net.sde, gen)
+    ref_loss, ref = _by_hand(net, x, t, z)
+    loss, got = _by_hand(net, x, t, z, backward=torch.bfloat16, gen=torch.Generator().manual_seed(0))
+    assert loss.item() == ref_loss.item()
+    lowered = [name for name in ref if name.startswith(("layers.1.", "layers.2."))]
+    for name in ref:
+        assert got[name].dtype == torch.float32, name
+        err = ((got[name] - ref[name]).norm() / ref[name].norm()).item()
+        assert err < 8 * 2.0**-8, (name, err)
+        if name in lowered:
+            assert err > 1e-4, (name, err)
+
+
+def test_training_takes_the_gradient_by_hand(monkeypatch):
+    """Family 'conditioned' trains through loss_and_grad, once a step, and ends where autograd's loop
+    ends up to float32 rounding."""
+    from cldm.dm.train import train
+
+    calls = []
+
+    def counted(*args, **kw):
+        calls.append(kw["backward"])
+        return conditioned_loss_and_grad(*args, **kw)
+
+    rng = np.random.default_rng(0)
+    b = rng.choice([0.5, 1.0, 1.5], size=(4096, 1))
+    data = np.hstack([rng.standard_normal((4096, 2)) * [1.0, 0.5] * np.sqrt(b), b])
+    cfg = ConditionedTraining(hidden=(16, 16), embed_dim=16, cond_dim=8, batch_size=256, levels=8, steps=30,
+                              warmup=5, log_every=10)
+    kind = FAMILIES["conditioned"]
+    assert kind.loss_and_grad is conditioned_loss_and_grad
+    monkeypatch.setitem(FAMILIES, "conditioned", dataclasses.replace(kind, loss_and_grad=counted))
+    fast = train(data, data[:512], dataclasses.replace(cfg, backward="float32"), seed=3, family="conditioned").model
+    assert calls == [torch.float32] * cfg.steps  # autograd's arithmetic
+    monkeypatch.setitem(FAMILIES, "conditioned", dataclasses.replace(kind, loss_and_grad=None))
+    slow = train(data, data[:512], cfg, seed=3, family="conditioned").model
+    assert len(calls) == cfg.steps
+    for (name, a), b in zip(fast.state_dict().items(), slow.state_dict().values()):
+        assert torch.allclose(a, b, rtol=1e-3, atol=1e-5), name
+
+
+def test_the_block_order_gives_each_block_one_value():
+    """Each block of an epoch's order holds rows of one parameter value; no row twice; a value's
+    rows that fill no whole block sit out (fewer than a block each); the blocks of the values come
+    in proportion to their rows, mixed (not value by value)."""
+    gen = torch.Generator().manual_seed(0)
+    counts = {0.5: 1000, 1.0: 2000, 1.5: 3030}
+    p = torch.cat([torch.full((c, 1), v) for v, c in counts.items()])
+    rows = torch.cat([torch.randn(len(p), 2, generator=gen), p], dim=1)[torch.randperm(len(p), generator=gen)]
+    blocked = BlockOrder(rows, 2)
+    order = blocked(10, gen)
+    assert len(set(order.tolist())) == len(order) == sum(c // 10 * 10 for c in counts.values())
+    blocks = rows[order, 2].view(-1, 10)
+    assert (blocks == blocks[:, :1]).all()
+    firsts = blocks[:, 0]
+    assert {v: int((firsts == v).sum()) for v in counts} == {v: c // 10 for v, c in counts.items()}
+    assert (firsts[1:] != firsts[:-1]).sum() > len(firsts) / 3  # shuffled, not sorted by value
+    assert not torch.equal(order, blocked(10, gen))  # another order each epoch
+
+
+def test_a_block_of_mixed_values_is_refused():
+    """The step by hand takes p~ from each block's first row: rows in plain random order would give
+    wrong gradients, so they are refused, naming the order to use."""
+    net = _net((8,), dtype=torch.float32)
+    gen = torch.Generator().manual_seed(3)
+    x = _rows(net, 64, 3, 4, gen, torch.float32)
+    x[5, 2] += 0.1
+    t = sample_t(ConditionedTraining(levels=4, batch_size=64), net.sde, gen)
+    with pytest.raises(CldmError, match="BlockOrder"):
+        conditioned_loss_and_grad(net, x, t, torch.randn(x.shape, generator=gen))
