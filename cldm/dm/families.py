@@ -28,6 +28,7 @@ from cldm.dm import conditioned
 from cldm.dm.backprop import EpochLevels, dsm_loss_and_grad
 from cldm.dm.conditioned_backprop import BlockOrder, conditioned_loss_and_grad
 from cldm.dm.energy import EnergyNet
+from cldm.dm.field_backprop import field_loss_and_grad
 from cldm.dm.field_model import FieldScoreNet, site_covariance_kernel
 from cldm.dm.model import ScoreNet
 from cldm.dm.sde import VESDE
@@ -108,7 +109,7 @@ FAMILIES: dict[str, Family] = {
     "score": Family(_score_net, _restore_score_net, dsm_loss, loss_and_grad=dsm_loss_and_grad,
                     levels=EpochLevels),
     "energy": Family(_energy_net, _restore_energy_net, dsm_loss),
-    "field": Family(_field_net, _restore_field_net, dsm_loss),
+    "field": Family(_field_net, _restore_field_net, dsm_loss, loss_and_grad=field_loss_and_grad, levels=EpochLevels),
     "conditioned": Family(conditioned.build, conditioned.restore, conditioned.conditioned_dsm_loss, ConditionedTraining,
                          loss_and_grad=conditioned_loss_and_grad, levels=EpochLevels,
                          order=lambda u: BlockOrder(u, conditioned.DIM)),

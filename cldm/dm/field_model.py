@@ -145,8 +145,15 @@ class FieldScoreNet(nn.Module):
         super()._load_from_state_dict(*args, **kwargs)
 
     def _neighbours(self, h: torch.Tensor) -> torch.Tensor:
-        """(..., L, C) -> (..., L, kernel_size C): h_{x+d}, d = -p..p, periodic in x."""
-        return torch.cat([torch.roll(h, -d, dims=-2) for d in range(-self.reach, self.reach + 1)], dim=-1)
+        """(..., L, C) -> (..., L, kernel_size C): h_{x+d}, d = -p..p, periodic in x. The field padded
+        periodically by p sites on each side, its windows of kernel_size sites (unfold) copied out:
+        the same values as concatenating the field rolled by each d (torch.roll concatenates two
+        slices of each copy), 1.8-2.3x faster at 8 and 16 sites (`benchmarks/field_speed.py`). Copied, not the
+        overlapping view that reshape gives: matrix products read the view 1.7x slower."""
+        p, sites = self.reach, h.shape[-2]
+        padded = torch.cat([h[..., sites - p :, :], h, h[..., :p, :]], dim=-2) if p else h
+        windows = padded.unfold(-2, 2 * p + 1, 1)  # (..., L, C, kernel_size)
+        return windows.transpose(-1, -2).reshape(*h.shape[:-1], (2 * p + 1) * h.shape[-1]).contiguous()
 
     def forward(self, u: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         t = t.to(u.device)

@@ -35,15 +35,18 @@ def sample_member(point: str, member: int, settings: Sampling, seed: int, model_
     A field model (a chain point) draws fields of its training L, or of `sites` sites (the size
     transfer, from the stream (seed, 'sample', point, k, sites)); its budget is that of the site
     average <phi^2> (at `sites`, against the training chains' error at L); the archive holds z (and
-    z_ref) of shape (samples, sites) flattened, and the entry `sites`."""
+    z_ref) of shape (samples, sites) flattened, and the entry `sites`. At another length a sampler
+    call draws batch x L / sites fields, as many sites as at L: twice the sites a call left the
+    network's activations out of cache, 1.4x slower a site at 16 sites (`benchmarks/field_speed.py`)."""
     dev = resolve_device(device)
     model = load_model(model_path, dev)
     field = isinstance(model, FieldScoreNet)
     width = 2 * (sites or model.sites) if field else model.dim
     gen = torch.Generator().manual_seed(derive_seed(seed, "sample", point, member, *([sites] if sites else [])))
+    batch = max(1, settings.batch * model.sites // sites) if field and sites else settings.batch  # as many sites a call
 
     def draw(n: int) -> Draw:
-        return draw_batches(model, model.sde, batch_sizes(n, settings.batch), width, settings.sampler, settings.steps,
+        return draw_batches(model, model.sde, batch_sizes(n, batch), width, settings.sampler, settings.steps,
                             gen, progress=progress, device=dev, **settings.options())
 
     budget = {}
