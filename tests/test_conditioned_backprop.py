@@ -14,6 +14,7 @@ from cldm.dm.families import FAMILIES
 from cldm.dm.sde import VESDE
 from cldm.dm.train import sample_t
 from cldm.settings.scan import ConditionedTraining
+from helpers import assert_gradients_agree, gradients
 
 
 def _net(hidden, n_params=1, seed=0, dtype=torch.float64):
@@ -38,20 +39,6 @@ def _rows(net, rows, n_values, levels, gen, dtype):
     return torch.cat([torch.randn(rows, 2, generator=gen, dtype=dtype), p], dim=1)
 
 
-def _autograd(net, rows, t, z):
-    net.zero_grad(set_to_none=True)
-    loss = conditioned_dsm_loss(net, rows, t, z)
-    loss.backward()
-    return loss.detach(), {n: p.grad.clone() for n, p in net.named_parameters()}
-
-
-def _by_hand(net, rows, t, z, **kw):
-    for p in net.parameters():
-        p.grad = torch.full_like(p, 7.0)  # stale gradients must be replaced, not added to
-    loss = conditioned_loss_and_grad(net, rows, t, z, **kw)
-    return loss, {n: p.grad.clone() for n, p in net.named_parameters()}
-
-
 @pytest.mark.parametrize("hidden, n_params, n_values, levels, rows",
                          [((64, 64, 64), 1, 7, 8, 512), ((5,), 1, 1, 1, 64), ((7, 3), 2, 5, 4, 40)])
 def test_the_gradient_by_hand_is_autograds(hidden, n_params, n_values, levels, rows):
@@ -63,15 +50,10 @@ def test_the_gradient_by_hand_is_autograds(hidden, n_params, n_values, levels, r
     x = _rows(net, rows, n_values, levels, gen, torch.float64)
     z = torch.randn(x.shape, generator=gen, dtype=torch.float64)
     t = sample_t(ConditionedTraining(levels=levels, batch_size=rows), net.sde, gen).double()
-    ref_loss, ref = _autograd(net, x, t, z)
-    loss, got = _by_hand(net, x, t, z)
+    ref_loss, ref = gradients(net, conditioned_dsm_loss, x, t, z)
+    loss, got = gradients(net, conditioned_loss_and_grad, x, t, z)
     assert not loss.requires_grad
-    assert abs(loss.item() - ref_loss.item()) <= 1e-12 * abs(ref_loss.item())
-    assert got.keys() == ref.keys()
-    for name in ref:
-        scale = ref[name].abs().max().item()
-        assert scale > 0, name
-        assert (got[name] - ref[name]).abs().max().item() <= 1e-10 * scale, name
+    assert_gradients_agree(loss, got, ref_loss, ref)
 
 
 def test_the_backward_pass_in_bfloat16_rounds_the_gradient_only():
@@ -84,8 +66,9 @@ def test_the_backward_pass_in_bfloat16_rounds_the_gradient_only():
     x = _rows(net, cfg.batch_size, 7, cfg.levels, gen, torch.float32)
     z = torch.randn(x.shape, generator=gen)
     t = sample_t(cfg, net.sde, gen)
-    ref_loss, ref = _by_hand(net, x, t, z)
-    loss, got = _by_hand(net, x, t, z, backward=torch.bfloat16, gen=torch.Generator().manual_seed(0))
+    ref_loss, ref = gradients(net, conditioned_loss_and_grad, x, t, z)
+    loss, got = gradients(net, conditioned_loss_and_grad, x, t, z, backward=torch.bfloat16,
+                          gen=torch.Generator().manual_seed(0))
     assert loss.item() == ref_loss.item()
     lowered = [name for name in ref if name.startswith(("layers.1.", "layers.2."))]
     for name in ref:

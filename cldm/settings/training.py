@@ -44,7 +44,8 @@ class Training(Stage):
     lr: float = knob(1.4e-3, "peak learning rate (linear warm-up, then cosine decay to 0)", exclusiveMinimum=0)
     warmup: int = knob(250, "warm-up steps", minimum=0)
     backward: str = knob("bfloat16", "precision of the backward pass's matrix products in score models' training (their "
-                         "gradient by hand; the forward pass, loss and weights stay float32): bfloat16 (1.2x faster "
+                         "gradient by hand: the one-variable, field and conditioned networks; the forward pass, loss "
+                         "and weights stay float32): bfloat16 (1.2x faster "
                          "steps on a CPU with native bfloat16; the weights rounded stochastically, the gradient "
                          "~3e-3 relative; paired trainings give the same models' moments, docs/accuracy.md; "
                          "elsewhere choose float32) or float32", enum=["bfloat16", "float32"])
