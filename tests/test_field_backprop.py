@@ -79,10 +79,7 @@ def test_the_backward_pass_in_bfloat16_rounds_the_gradient_only():
 
 def test_training_takes_the_gradient_by_hand(monkeypatch):
     """The field family trains through loss_and_grad, once a step, and ends where autograd's loop
-    ends: the same validation losses (1e-4 relative; measured 1.5e-5) and weights up to float32 rounding amplified
-    by Adam (whose first steps are ~lr sign(g): measured 6e-5 relative after 5 steps, 3e-3 after 30;
-    tolerance 1e-2, where a gradient wrong in one layer moves its weights by ~lr x steps = 0.04). The
-    output layer starts random (at zero no gradient reaches the convolutions in the first step)."""
+    ends up to float32 rounding."""
     calls = []
 
     def counted(*args, **kw):
@@ -91,21 +88,13 @@ def test_training_takes_the_gradient_by_hand(monkeypatch):
 
     kind = FAMILIES["field"]
     assert kind.loss_and_grad is field_loss_and_grad
-
-    def build(cfg, x):
-        net = kind.build(cfg, x)
-        with torch.no_grad():
-            net.out.weight.copy_(0.3 * torch.randn(net.out.weight.shape, generator=torch.Generator().manual_seed(0)))
-        return net
-
     data = np.random.default_rng(0).standard_normal((4096, 8)) * np.tile([1.0, 0.5], 4)
     cfg = Training(channels=(8, 8), reach=1, embed_dim=16, batch_size=128, levels=8, steps=30, warmup=5, log_every=10)
-    monkeypatch.setitem(FAMILIES, "field", dataclasses.replace(kind, build=build, loss_and_grad=counted))
-    fast = train(data, data[:512], dataclasses.replace(cfg, backward="float32"), seed=3, family="field")
+    monkeypatch.setitem(FAMILIES, "field", dataclasses.replace(kind, loss_and_grad=counted))
+    fast = train(data, data[:512], dataclasses.replace(cfg, backward="float32"), seed=3, family="field").model
     assert calls == [torch.float32] * cfg.steps  # autograd's arithmetic
-    monkeypatch.setitem(FAMILIES, "field", dataclasses.replace(kind, build=build, loss_and_grad=None))
-    slow = train(data, data[:512], cfg, seed=3, family="field")
+    monkeypatch.setitem(FAMILIES, "field", dataclasses.replace(kind, loss_and_grad=None))
+    slow = train(data, data[:512], cfg, seed=3, family="field").model
     assert len(calls) == cfg.steps
-    assert [r["val_loss"] for r in fast.log] == pytest.approx([r["val_loss"] for r in slow.log], rel=1e-4)
-    for (name, a), b in zip(fast.model.state_dict().items(), slow.model.state_dict().values()):
-        assert (a - b).abs().max() <= 1e-2 * b.abs().max(), name
+    for (name, a), b in zip(fast.state_dict().items(), slow.state_dict().values()):
+        assert torch.allclose(a, b, rtol=1e-3, atol=1e-5), name

@@ -92,7 +92,7 @@ def field_loss_and_grad(model: FieldScoreNet, u: torch.Tensor, t: torch.Tensor |
                 grads[conv.weight] = (delta_low.T @ ins[i].view(-1, ins[i].shape[-1]).to(low)).to(own)
                 g = delta_low @ backs[len(model.convs) - i]
             else:
-                grads[conv.weight] = (ins[0].view(-1, ins[0].shape[-1]).T @ delta).T  # 8x faster than delta.T @ ins
+                grads[conv.weight] = (ins[0].view(-1, ins[0].shape[-1]).T @ delta).T.contiguous()  # 8x faster than delta.T @ ins
         dbias = torch.cat(dbiases[::-1], dim=-1)
         grads[model.time.weight], grads[model.time.bias] = dbias.T @ e, dbias.sum(0)
     for p, grad in grads.items():

@@ -36,7 +36,15 @@ class Adam:
 
     @torch.no_grad()
     def step(self, lr: float) -> None:
+        """One update. Raises ValueError if a gradient is not laid out as its parameter (a
+        transposed view, say, from a gradient by hand): the fused kernel reads tensors in memory
+        order, so it would pair weights with other weights' gradients."""
         live = [i for i, p in enumerate(self.params) if p.grad is not None]
+        for i in live:
+            p = self.params[i]
+            if p.grad.stride() != p.stride():
+                raise ValueError(f"the gradient of parameter {i} (shape {tuple(p.shape)}) has strides {p.grad.stride()}, "
+                                 f"its parameter {p.stride()}: give it the parameter's layout (.contiguous())")
         params, k, m, v = ([x[i] for i in live] for x in (self.params, self.k, self.m, self.v))
         if len(live) == len(self.params):
             self.steps.add_(1)
