@@ -8,8 +8,9 @@ Blocks: a batch is m blocks of n consecutive rows, each block one noise level si
 model here, `cldm.dm.train.sample_t`) and, in the order `BlockOrder` gives an epoch, one parameter
 value p~_b. Everything that depends on p~ is then computed once per block, as the time embedding
 is: the embedding c_b = E(p~_b), each hidden layer's FiLM scale and shift (gamma_lb, beta_lb) and
-the whitening factor C_b of S(p~_b) + sigma_b^2. Those m rows form a small graph that autograd
-differentiates; the per-row part, ConditionedScoreNet.forward with x = u + sigma z,
+the whitening factor C_b of S(p~_b) + sigma_b^2 (m rows: c = SiLU(W_2 SiLU(W_1 p~ + b_1) + b_2),
+(gamma, beta) and g = (ln L_00, L_10, ln L_11) linear in c (and p~), C from g and sigma as in
+`ConditionedScoreNet._cholesky`). The per-row part, ConditionedScoreNet.forward with x = u + sigma z,
 
     v = C^-1 x,   a_1 = W_u v + W_e e(sigma) + b_1,   a_l = W_l h_{l-1} + b_l,
     h_l = phi(a_l (1 + gamma_l) + beta_l),   F = W_o h_L + b_o,   s = C^-T (F / sigma - v),
@@ -18,9 +19,10 @@ differentiates; the per-row part, ConditionedScoreNet.forward with x = u + sigma
 is differentiated by hand: dL/ds = 2 sigma (sigma s + z) / N, back through C^-T (to F, v and C),
 the layers (delta_l = phi'(.) * dL/dh_l; dL/da_l = delta_l (1 + gamma_l); dL/dgamma_lb and
 dL/dbeta_lb the sums of delta_l a_l and delta_l over block b's rows) and C^-1 (to C), the per-row
-terms summed over each block before they enter the small graph. The hidden layers' backward
-products run in `backward`'s precision as in `cldm.dm.backprop`. Per row (gathers and scatters
-of each row's value) the step cost 1.7x more.
+terms summed over each block, then back through the per-block terms to their weights. The hidden
+layers' backward products run in `backward`'s precision as in `cldm.dm.backprop` (the scan sets
+float32: in bfloat16 its tails came out worse, docs/scans.md). Per row (gathers and scatters of
+each row's value) the step cost 1.7x more, with autograd for the per-block terms 1.2x more.
 """
 
 from __future__ import annotations
