@@ -141,3 +141,40 @@ def test_a_failing_job_names_point_stage_and_cause(tmp_path, capfd, fault, cause
     assert exit_info.value.code == 1
     assert f"[train] quartic: {cause}" in capfd.readouterr().err
     assert f"[train] quartic: {cause}" in (tmp_path / "train.log").read_text()
+
+
+FAULTS_OF_TRAINING = """
+import resource, sys
+import numpy as np, torch
+torch.set_num_threads(1)
+from cldm.job import keep_freed_memory
+if sys.argv[1] == "keep":
+    assert keep_freed_memory()
+from cldm.dm.train import train
+from cldm.settings.scan import ConditionedTraining
+rng = np.random.default_rng(0)
+rows = np.hstack([rng.standard_normal((50000, 2)), rng.choice([0.5, 1.0], size=(50000, 1))])
+before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+train(rows, rows[:4096], ConditionedTraining(steps=100, batch_size=4096, log_every=1000, warmup=1), seed=0,
+      family="conditioned")
+print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+"""
+
+
+def test_jobs_keep_the_memory_they_free(tmp_path, monkeypatch):
+    """cldm.job.run lets glibc keep freed memory (keep_freed_memory): 100 steps of a scan's training
+    (4096 rows) page-fault their activations in anew every step by default (measured 142 000 minor
+    faults) and hardly at all once it is kept (8 000, most of them the first step's): at least 5x
+    fewer; and every job calls it."""
+    import subprocess
+    import sys
+
+    from cldm import job
+
+    faults = {mode: int(subprocess.run([sys.executable, "-c", FAULTS_OF_TRAINING, mode], capture_output=True,
+                                       text=True, check=True).stdout) for mode in ("default", "keep")}
+    assert faults["keep"] * 5 < faults["default"], faults
+    calls = []
+    monkeypatch.setattr(job, "keep_freed_memory", lambda: calls.append(1))
+    job.run(FakeSnakemake(tmp_path / "train.log"), "train", lambda sm: None)
+    assert calls == [1]
