@@ -40,3 +40,28 @@ def assert_gradients_agree(loss, got: dict, ref_loss, ref: dict) -> None:
         assert scale > 0, name
         assert (got[name] - ref[name]).abs().max().item() <= 1e-10 * scale, name
 
+
+def assert_trains_like_autograd(monkeypatch, family: str, data, cfg) -> None:
+    """Training a family whose gradient is by hand (its loss_and_grad) goes through loss_and_grad,
+    once a step with the precision asked for, and ends where the loop with autograd ends (the same
+    family with loss_and_grad None), up to float32 rounding, after cfg.steps steps on `data`."""
+    import dataclasses
+
+    from cldm.dm.families import FAMILIES
+    from cldm.dm.train import train
+
+    kind, calls = FAMILIES[family], []
+
+    def counted(*args, **kw):
+        calls.append(kw["backward"])
+        return kind.loss_and_grad(*args, **kw)
+
+    monkeypatch.setitem(FAMILIES, family, dataclasses.replace(kind, loss_and_grad=counted))
+    fast = train(data, data[:512], dataclasses.replace(cfg, backward="float32"), seed=3, family=family).model
+    assert calls == [torch.float32] * cfg.steps  # autograd's arithmetic
+    monkeypatch.setitem(FAMILIES, family, dataclasses.replace(kind, loss_and_grad=None))
+    slow = train(data, data[:512], cfg, seed=3, family=family).model
+    assert len(calls) == cfg.steps
+    for (name, a), b in zip(fast.state_dict().items(), slow.state_dict().values()):
+        assert torch.allclose(a, b, rtol=1e-3, atol=1e-5), name
+

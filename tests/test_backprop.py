@@ -1,8 +1,6 @@
 """The training step's pieces written by hand: the score MLP's gradient (cldm.dm.backprop) against
 autograd, the training loop's use of it, and Adam (cldm.dm.optim) against torch.optim.Adam."""
 
-import dataclasses
-
 import numpy as np
 import pytest
 import torch
@@ -11,9 +9,9 @@ from cldm.dm.backprop import dsm_loss_and_grad
 from cldm.dm.families import FAMILIES, dsm_loss
 from cldm.dm.model import ScoreNet
 from cldm.dm.sde import VESDE
-from cldm.dm.train import sample_t, train
+from cldm.dm.train import sample_t
 from cldm.settings.training import Training
-from helpers import assert_gradients_agree
+from helpers import assert_gradients_agree, assert_trains_like_autograd
 
 
 def _net(hidden, dim=2, seed=0, dtype=torch.float64):
@@ -128,23 +126,10 @@ def test_networks_of_another_activation_are_refused():
 def test_training_takes_the_gradient_by_hand(monkeypatch):
     """The score family trains through loss_and_grad, once a step, and ends where autograd's loop
     ends up to float32 rounding."""
-    calls = []
-
-    def counted(*args, **kw):
-        calls.append(kw["backward"])
-        return dsm_loss_and_grad(*args, **kw)
-
+    assert FAMILIES["score"].loss_and_grad is dsm_loss_and_grad
     data = np.random.default_rng(0).standard_normal((4096, 2)) @ np.array([[1.0, 0.3], [0.0, 0.5]])
     cfg = Training(hidden=(16, 16), embed_dim=16, batch_size=256, levels=8, steps=30, warmup=5, log_every=10)
-    score = FAMILIES["score"]
-    monkeypatch.setitem(FAMILIES, "score", dataclasses.replace(score, loss_and_grad=counted))
-    fast = train(data, data[:512], dataclasses.replace(cfg, backward="float32"), seed=3).model
-    assert calls == [torch.float32] * cfg.steps  # autograd's arithmetic
-    monkeypatch.setitem(FAMILIES, "score", dataclasses.replace(score, loss_and_grad=None))
-    slow = train(data, data[:512], cfg, seed=3).model
-    assert len(calls) == cfg.steps
-    for (name, a), b in zip(fast.state_dict().items(), slow.state_dict().values()):
-        assert torch.allclose(a, b, rtol=1e-3, atol=1e-5), name
+    assert_trains_like_autograd(monkeypatch, "score", data, cfg)
 
 
 def test_adam_is_torchs_adam():

@@ -1,8 +1,6 @@
 """The conditioned model's training step by hand (cldm.dm.conditioned_backprop) against autograd,
 and the training loop's use of it."""
 
-import dataclasses
-
 import numpy as np
 import pytest
 import torch
@@ -14,7 +12,7 @@ from cldm.dm.families import FAMILIES
 from cldm.dm.sde import VESDE
 from cldm.dm.train import sample_t
 from cldm.settings.scan import ConditionedTraining
-from helpers import assert_gradients_agree, gradients
+from helpers import assert_gradients_agree, assert_trains_like_autograd, gradients
 
 
 def _net(hidden, n_params=1, seed=0, dtype=torch.float64):
@@ -82,29 +80,13 @@ def test_the_backward_pass_in_bfloat16_rounds_the_gradient_only():
 def test_training_takes_the_gradient_by_hand(monkeypatch):
     """Family 'conditioned' trains through loss_and_grad, once a step, and ends where autograd's loop
     ends up to float32 rounding."""
-    from cldm.dm.train import train
-
-    calls = []
-
-    def counted(*args, **kw):
-        calls.append(kw["backward"])
-        return conditioned_loss_and_grad(*args, **kw)
-
+    assert FAMILIES["conditioned"].loss_and_grad is conditioned_loss_and_grad
     rng = np.random.default_rng(0)
     b = rng.choice([0.5, 1.0, 1.5], size=(4096, 1))
     data = np.hstack([rng.standard_normal((4096, 2)) * [1.0, 0.5] * np.sqrt(b), b])
     cfg = ConditionedTraining(hidden=(16, 16), embed_dim=16, cond_dim=8, batch_size=256, levels=8, steps=30,
                               warmup=5, log_every=10)
-    kind = FAMILIES["conditioned"]
-    assert kind.loss_and_grad is conditioned_loss_and_grad
-    monkeypatch.setitem(FAMILIES, "conditioned", dataclasses.replace(kind, loss_and_grad=counted))
-    fast = train(data, data[:512], dataclasses.replace(cfg, backward="float32"), seed=3, family="conditioned").model
-    assert calls == [torch.float32] * cfg.steps  # autograd's arithmetic
-    monkeypatch.setitem(FAMILIES, "conditioned", dataclasses.replace(kind, loss_and_grad=None))
-    slow = train(data, data[:512], cfg, seed=3, family="conditioned").model
-    assert len(calls) == cfg.steps
-    for (name, a), b in zip(fast.state_dict().items(), slow.state_dict().values()):
-        assert torch.allclose(a, b, rtol=1e-3, atol=1e-5), name
+    assert_trains_like_autograd(monkeypatch, "conditioned", data, cfg)
 
 
 def test_the_block_order_gives_each_block_one_value():

@@ -1,8 +1,6 @@
 """The field network's training step by hand (cldm.dm.field_backprop) against autograd, and the
 training loop's use of it."""
 
-import dataclasses
-
 import numpy as np
 import pytest
 import torch
@@ -11,9 +9,9 @@ from cldm.dm.families import FAMILIES, dsm_loss
 from cldm.dm.field_backprop import field_loss_and_grad, neighbours_adjoint
 from cldm.dm.field_model import FieldScoreNet
 from cldm.dm.sde import VESDE
-from cldm.dm.train import sample_t, train
+from cldm.dm.train import sample_t
 from cldm.settings.training import Training
-from helpers import assert_gradients_agree, gradients
+from helpers import assert_gradients_agree, assert_trains_like_autograd, gradients
 
 
 def _net(channels, reach, sites=8, seed=0, dtype=torch.float64):
@@ -80,21 +78,7 @@ def test_the_backward_pass_in_bfloat16_rounds_the_gradient_only():
 def test_training_takes_the_gradient_by_hand(monkeypatch):
     """The field family trains through loss_and_grad, once a step, and ends where autograd's loop
     ends up to float32 rounding."""
-    calls = []
-
-    def counted(*args, **kw):
-        calls.append(kw["backward"])
-        return field_loss_and_grad(*args, **kw)
-
-    kind = FAMILIES["field"]
-    assert kind.loss_and_grad is field_loss_and_grad
+    assert FAMILIES["field"].loss_and_grad is field_loss_and_grad
     data = np.random.default_rng(0).standard_normal((4096, 8)) * np.tile([1.0, 0.5], 4)
     cfg = Training(channels=(8, 8), reach=1, embed_dim=16, batch_size=128, levels=8, steps=30, warmup=5, log_every=10)
-    monkeypatch.setitem(FAMILIES, "field", dataclasses.replace(kind, loss_and_grad=counted))
-    fast = train(data, data[:512], dataclasses.replace(cfg, backward="float32"), seed=3, family="field").model
-    assert calls == [torch.float32] * cfg.steps  # autograd's arithmetic
-    monkeypatch.setitem(FAMILIES, "field", dataclasses.replace(kind, loss_and_grad=None))
-    slow = train(data, data[:512], cfg, seed=3, family="field").model
-    assert len(calls) == cfg.steps
-    for (name, a), b in zip(fast.state_dict().items(), slow.state_dict().values()):
-        assert torch.allclose(a, b, rtol=1e-3, atol=1e-5), name
+    assert_trains_like_autograd(monkeypatch, "field", data, cfg)
