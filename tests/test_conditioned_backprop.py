@@ -99,7 +99,7 @@ def test_the_block_order_gives_each_block_one_value():
     rows = torch.cat([torch.randn(len(p), 2, generator=gen), p], dim=1)[torch.randperm(len(p), generator=gen)]
     blocked = BlockOrder(rows, 2)
     order = blocked(10, gen)
-    assert len(set(order.tolist())) == len(order) == sum(c // 10 * 10 for c in counts.values())
+    assert len(set(order.tolist())) == len(order) == sum(c // 10 * 10 for c in counts.values()) == blocked.rows(10)
     blocks = rows[order, 2].view(-1, 10)
     assert (blocks == blocks[:, :1]).all()
     firsts = blocks[:, 0]

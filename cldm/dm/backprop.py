@@ -77,6 +77,17 @@ def stochastic_bfloat16(ws: list[torch.Tensor], gen: torch.Generator | None) -> 
     return [r.view(w.shape) for r, w in zip(rounded.split([w.numel() for w in ws]), ws)]
 
 
+def backward_weights(ws: list[torch.Tensor], low: torch.dtype, gen: torch.Generator | None) -> list[torch.Tensor]:
+    """The weights ws as the backward pass's products use them, in precision `low`: rounded to
+    bfloat16 stochastically (`stochastic_bfloat16`, with `gen`) where low is bfloat16 and they are
+    not, else converted (to their own dtype: the tensors themselves, no copy). The gradients by
+    hand of every network (`dsm_loss_and_grad`, `cldm.dm.field_backprop`,
+    `cldm.dm.conditioned_backprop`) take their weights from here."""
+    if low == torch.bfloat16 and any(w.dtype != low for w in ws):
+        return stochastic_bfloat16(ws, gen)
+    return [w.to(low) for w in ws]
+
+
 def dsm_loss_and_grad(model: ScoreNet, u: torch.Tensor, t: torch.Tensor | Levels, noise: torch.Tensor,
                       backward: torch.dtype | None = None, gen: torch.Generator | None = None) -> torch.Tensor:
     """dsm_loss(model, u, t, noise) (detached), with dL/dtheta written to each parameter's .grad
@@ -121,7 +132,7 @@ def dsm_loss_and_grad(model: ScoreNet, u: torch.Tensor, t: torch.Tensor | Levels
         own, low = delta.dtype, backward or delta.dtype  # .to(own dtype) is the tensor itself: no copy
         hs, delta = [h.to(low) for h in hs], delta.to(low)
         backs = [model.out.weight, *(layer.weight for layer in reversed(rest))]  # the order of their use
-        backs = stochastic_bfloat16(backs, gen) if low == torch.bfloat16 != own else [w.to(low) for w in backs]
+        backs = backward_weights(backs, low, gen)
         for layer, h, below, back in zip(reversed(rest), reversed(hs[1:]), reversed(hs[:-1]), backs):
             delta = torch.ops.aten.leaky_relu_backward(delta @ back, h, slope, True)
             grads[layer.weight], grads[layer.bias] = (delta.T @ below).to(own), delta.sum(0, dtype=own)

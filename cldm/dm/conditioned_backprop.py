@@ -31,7 +31,7 @@ import torch
 import torch.nn.functional as F
 
 from cldm import CldmError
-from cldm.dm.backprop import Levels, levels, stochastic_bfloat16
+from cldm.dm.backprop import Levels, backward_weights, levels
 from cldm.dm.conditioned import ConditionedScoreNet
 
 
@@ -59,6 +59,10 @@ class BlockOrder:
         idx = distinct_rows(rows[:, dim:])
         by_value = torch.sort(idx, stable=True).indices
         self.groups = by_value.split(torch.bincount(idx).tolist())
+
+    def rows(self, block: int) -> int:
+        """How many rows an epoch visits: each value's whole blocks."""
+        return sum(len(g) // block * block for g in self.groups)
 
     def __call__(self, block: int, gen: torch.Generator) -> torch.Tensor:
         blocks = torch.cat([g[torch.randperm(len(g), generator=gen)[: len(g) // block * block]].view(-1, block)
@@ -96,8 +100,8 @@ def conditioned_loss_and_grad(model: ConditionedScoreNet, rows: torch.Tensor, t:
         g = torch.addmm(model.gauss.bias, cp, model.gauss.weight.T)
         c00, c10, c11 = model._cholesky(g, sigma, (m, 1))  # each (m, 1)
         scales, shifts = zip(*((1 + gam[:, None, :], bet[:, None, :]) for gam, bet in (f.chunk(2, dim=-1) for f in films)))
-        x = torch.addcmul(rows[:, :dim].view(m, -1, dim), sigma, noise[:, :dim].view(m, -1, dim))
         z = noise[:, :dim].view(m, -1, dim)
+        x = torch.addcmul(rows[:, :dim].view(m, -1, dim), sigma, z)
         v0 = x[..., 0] / c00
         v1 = (x[..., 1] - c10 * v0) / c11
         v = torch.stack([v0, v1], dim=-1)
@@ -128,7 +132,7 @@ def conditioned_loss_and_grad(model: ConditionedScoreNet, rows: torch.Tensor, t:
         grads = {model.out.weight: df.T @ hs[-1].view(rows_n, -1), model.out.bias: df.sum(0)}
         own, low = df.dtype, backward or df.dtype
         backs = [model.out.weight, *(layer.weight for layer in reversed(rest))]  # the order of their use
-        backs = stochastic_bfloat16(backs, gen) if low == torch.bfloat16 != own else [w.to(low) for w in backs]
+        backs = backward_weights(backs, low, gen)
         hs_low = [h.to(low) for h in hs]  # .to(own dtype) is the tensor itself: no copy
         dfilm = []
         delta = df.to(low) @ backs[0]

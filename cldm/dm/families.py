@@ -49,9 +49,10 @@ class Family:
     stream of its stochastic rounding), which the loop
     then uses, with levels(model, times): what loss_and_grad takes for each step instead of its
     times, the per-level terms of an epoch's times (shape (steps, m)), indexed by step; order(u), if
-    given, made once from the training rows u: order(block, gen), the rows an epoch visits in the
-    order it visits them (default: a random permutation of all), for a loss_and_grad that needs
-    each block of `block` rows (one noise level) to share something."""
+    given, made once from the training rows u (a `BlockOrder`): order(block, gen), the rows an
+    epoch visits in the order it visits them (default: a random permutation of all), and
+    order.rows(block) how many, for a loss_and_grad that needs each block of `block` rows (one
+    noise level) to share something."""
 
     build: Callable[[Training, torch.Tensor], nn.Module]
     restore: Callable[[Training, dict], nn.Module]
@@ -59,7 +60,7 @@ class Family:
     settings: type[Training] = Training
     loss_and_grad: Callable[..., torch.Tensor] | None = None
     levels: Callable[[nn.Module, torch.Tensor], object] | None = None
-    order: Callable[[torch.Tensor], Callable[[int, torch.Generator], torch.Tensor]] | None = None
+    order: Callable[[torch.Tensor], BlockOrder] | None = None
 
 
 def dsm_loss(model: ScoreNet, u: torch.Tensor, t: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:

@@ -1,6 +1,6 @@
 """The field score network's (`cldm.dm.field_model.FieldScoreNet`) denoising score-matching loss
 and its gradient with respect to the weights, by hand: a chain point's training step without
-autograd's graph, as `cldm.dm.backprop` is the one-variable model's (`benchmarks/train_speed.py`
+autograd's graph, as `cldm.dm.backprop` is the one-variable model's (`benchmarks/field_speed.py`
 measures the two ways side by side; the same numbers as autograd up to float32 rounding,
 `tests/test_field_backprop.py`).
 
@@ -25,7 +25,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from cldm.dm.backprop import Levels, levels, stochastic_bfloat16
+from cldm.dm.backprop import Levels, backward_weights, levels
 from cldm.dm.field_model import FieldScoreNet
 
 
@@ -78,7 +78,7 @@ def field_loss_and_grad(model: FieldScoreNet, u: torch.Tensor, t: torch.Tensor |
         grads = {model.out.weight: df.T @ flat, model.out.bias: df.sum(0)}
         own, low = df.dtype, backward or df.dtype  # .to(own dtype) is the tensor itself: no copy
         backs = [model.out.weight, *(conv.weight for conv in reversed(model.convs[1:]))]  # the order of their use
-        backs = stochastic_bfloat16(backs, gen) if low == torch.bfloat16 != own else [w.to(low) for w in backs]
+        backs = backward_weights(backs, low, gen)
         g = df.to(low) @ backs[0]
         dbiases = []
         for i in reversed(range(len(model.convs))):
