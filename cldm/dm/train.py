@@ -33,6 +33,34 @@ def sample_t(cfg: Training, sde: VESDE, gen: torch.Generator, steps: int | None 
     return sde.t_of_sigma(sigma).clamp(cfg.t_eps, 1.0)
 
 
+PAIRED_BELOW = 1.0
+"""Noise levels below which training.antithetic pairs a block's rows: the whitened data's scale
+(variance 1), where the noise term of the loss's gradient dominates (`antithetic_pairs`)."""
+
+
+def antithetic_pairs(batch: torch.Tensor, noise: torch.Tensor, paired: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The batch with each paired block (consecutive blocks of b rows, one per noise level; `paired`
+    (levels,) bool) made of its first b/2 rows u twice, with noise z and then -z: antithetic pairs
+    (Hammersley & Morton 1956); the other blocks as they are.
+
+    Why: a row's loss || s s_theta(u + s z) + z ||^2 (s the noise level, `dsm_loss`) has the gradient
+    2 (D + z) . dD/dtheta, D = s s_theta(u + s z); at small s, D = O(s), so the gradient is dominated
+    by 2 z . dD/dtheta(u), of mean zero and variance O(1) against a signal O(s). Over a pair (z, -z)
+    that term cancels, leaving O(s) (the change of dD/dtheta over 2 s z): an unbiased estimate of the
+    same gradient with far less variance at small noise levels (1/75 at s = 0.02, 1/19 at 0.1, 1/5 at
+    0.3, for a two-bump density's score network, tests/test_antithetic.py), where the sharp edges of
+    the CL densities are learned. Above the data's scale the variance comes from the data, which
+    pairs halve: 1.4x more at s = 3, hence `PAIRED_BELOW`."""
+    levels = len(paired)
+    b = len(batch) // levels
+    if b % 2:
+        raise CldmError(f"antithetic pairs need an even number of rows per noise level, not {b}")
+    u, z = batch.view(levels, b, -1).clone(), noise.view(levels, b, -1).clone()
+    u[paired, b // 2 :] = u[paired, : b // 2]
+    z[paired, b // 2 :] = -z[paired, : b // 2]
+    return u.view(batch.shape), z.view(noise.shape)
+
+
 def lr_factor(step: int, cfg: Training) -> float:
     """Linear warm-up, then cosine decay to zero."""
     if step < cfg.warmup:
@@ -116,12 +144,15 @@ def train(
         if step // per_epoch != epoch:
             epoch = step // per_epoch
             visit, times = _epoch_plan(len(u), cfg, model.sde, seed, epoch, order)
+            paired = model.sde.sigma(times) < PAIRED_BELOW  # (steps, levels): training.antithetic's blocks
             shuffled, times = u.index_select(0, visit.to(dev)), times.to(dev)  # 3.5x faster than u[visit]
             if kind.loss_and_grad is not None:  # gradients by hand: the levels' terms for the epoch at once
                 times = kind.levels(model, times)
         j = step % per_epoch
         batch = shuffled[j * cfg.batch_size : (j + 1) * cfg.batch_size]
         noise = torch.randn(batch.shape, generator=gen).to(dev)
+        if cfg.antithetic:
+            batch, noise = antithetic_pairs(batch, noise, paired[j].to(dev))
         if kind.loss_and_grad is not None:  # no autograd graph
             loss = kind.loss_and_grad(model, batch, times[j], noise, backward=backward, gen=rounding)
         else:

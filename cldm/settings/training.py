@@ -34,6 +34,9 @@ class Training(Stage):
     p_std: float = knob(1.2, "training noise levels: ln sigma ~ N(p_mean, p_std^2) (EDM's)", exclusiveMinimum=0)
     levels: int = knob(64, "noise levels per batch (stratified), each shared by batch_size / levels samples",
                        minimum=1)
+    antithetic: bool = knob(False, "at noise levels below the whitened data's scale (sigma < 1), each level's block "
+                            "of rows as half as many data points, each with noise z and -z (antithetic pairs: the "
+                            "loss gradient's term linear in z cancels, 5-75x less variance; docs/accuracy.md)")
     t_eps: float = knob(1e-5, "smallest training time (noise levels are clipped to [sigma(t_eps), sigma(1)]; "
                         ">= 1e-12: sigma(t_eps) ~ sqrt(t_eps) stays above float32's resolution)",
                         minimum=1e-12, exclusiveMaximum=1)
@@ -77,7 +80,11 @@ class Training(Stage):
         return None
 
     def errors(self) -> list[tuple[str, str]]:
-        """training: batch_size is a multiple of levels (each level is shared by a block of rows)."""
+        """training: batch_size is a multiple of levels (each level is shared by a block of rows), of
+        2 levels with antithetic pairs (each block holds pairs)."""
         if self.batch_size % self.levels:
             return [("batch_size", f"{self.batch_size} is not a multiple of levels = {self.levels}")]
+        if self.antithetic and (self.batch_size // self.levels) % 2:
+            return [("antithetic", f"pairs need an even number of rows per noise level; batch_size / levels "
+                                   f"= {self.batch_size // self.levels}")]
         return []
