@@ -13,6 +13,8 @@ logging and validation):
     now        as float32, the backward pass's products in bfloat16: what the study runs
     wide       4096 x 5000 (lr 2e-3, EMA 0.998), as now: faster, but its models' tails were worse
                at a held-out point (docs/accuracy.md)
+    antithetic as now, with training.antithetic (pairs at the noise levels below sigma = 1): what
+               the pairs cost a step
 and, for the per-step overhead that larger batches share, today's loop at batch 1024 ... 8192.
 
 Each block of steps runs in a process of its own (a fresh heap and caches for each: measured
@@ -50,7 +52,8 @@ FORMER = "c1945d3"
 WIDE = dict(steps=5000, batch_size=4096, lr=2e-3, warmup=125, ema=0.998)
 F32 = dict(backward="float32")
 CONFIGS = {"before": (None, False, False), "batch": (F32, False, False), "by_hand": (F32, True, False),
-           "float32": (F32, True, True), "now": ({}, True, True), "wide": (WIDE, True, True)}
+           "float32": (F32, True, True), "now": ({}, True, True), "wide": (WIDE, True, True),
+           "antithetic": (dict(antithetic=True), True, True)}
 """name: (settings, gradient by hand, cldm's Adam); "before" runs FORMER's code with its own defaults
 (each block reports the settings it ran, so the table reads FORMER's from FORMER's code)."""
 BATCHES = (1024, 2048, 4096, 8192)

@@ -16,23 +16,33 @@ from cldm.settings import SettingsError
 from cldm.settings.training import Training
 
 
+def _paired(batch, noise, paired):
+    """A step's batch and noise under antithetic pairs (as the training loop lays them out)."""
+    index, sign = train_module.antithetic_pairs(paired, len(batch) // len(paired))
+    return batch.index_select(0, index), noise.index_select(0, index) * sign
+
+
 def test_a_paired_blocks_second_half_repeats_its_first_with_the_noise_negated():
     levels, b, dim = 3, 6, 2
     batch = torch.arange(levels * b * dim, dtype=torch.float32).view(levels * b, dim)
     noise = torch.randn(levels * b, dim)
     paired = torch.tensor([True, False, True])
-    u, z = train_module.antithetic_pairs(batch, noise, paired)
+    u, z = _paired(batch, noise, paired)
     u, z, batch, noise = (a.view(levels, b, dim) for a in (u, z, batch, noise))
     assert torch.equal(u[paired, : b // 2], batch[paired, : b // 2])
     assert torch.equal(u[paired, b // 2 :], batch[paired, : b // 2])
     assert torch.equal(z[paired, : b // 2], noise[paired, : b // 2])
     assert torch.equal(z[paired, b // 2 :], -noise[paired, : b // 2])
     assert torch.equal(u[1], batch[1]) and torch.equal(z[1], noise[1])  # the unpaired block as it was
+    steps = torch.tensor([[True, False, True], [False, True, False]])  # several steps' at once: each its own
+    index, sign = train_module.antithetic_pairs(steps, b)
+    for j in range(2):
+        assert [torch.equal(a, c) for a, c in zip(train_module.antithetic_pairs(steps[j], b), (index[j], sign[j]))] == [True] * 2
 
 
 def test_blocks_of_an_odd_number_of_rows_are_refused():
     with pytest.raises(CldmError, match="even number of rows per noise level"):
-        train_module.antithetic_pairs(torch.zeros(6, 2), torch.zeros(6, 2), torch.ones(2, dtype=torch.bool))
+        train_module.antithetic_pairs(torch.ones(2, dtype=torch.bool), 3)
     with pytest.raises(SettingsError, match="antithetic: pairs need an even number of rows per noise level"):
         Training(batch_size=192, levels=64, antithetic=True)
     assert Training(batch_size=256, levels=64, antithetic=True).errors() == []
@@ -68,7 +78,7 @@ def test_pairs_estimate_the_same_gradient_with_far_less_variance_at_small_noise(
         u = u_all[torch.randint(len(u_all), (rows,), generator=gen)]
         z = torch.randn(u.shape, generator=gen, dtype=torch.float64)
         plain.append(_gradient(net, kind, u, t, z))
-        u_pairs, z_pairs = train_module.antithetic_pairs(u, z, torch.ones(1, dtype=torch.bool))
+        u_pairs, z_pairs = _paired(u, z, torch.ones(1, dtype=torch.bool))
         pairs.append(_gradient(net, kind, u_pairs, t, z_pairs))
     plain, pairs = np.array(plain), np.array(pairs)
     var_plain, var_pairs = plain.var(axis=0, ddof=1).sum(), pairs.var(axis=0, ddof=1).sum()
@@ -79,24 +89,33 @@ def test_pairs_estimate_the_same_gradient_with_far_less_variance_at_small_noise(
 
 
 def test_training_pairs_the_blocks_below_the_datas_scale_when_asked(monkeypatch):
-    """train() with training.antithetic hands every step's batch through antithetic_pairs (and does
-    not without it), pairing exactly the blocks whose noise level is below PAIRED_BELOW (the
-    stratified levels fall on both sides of it), and the pairs change the trained model."""
-    calls = []
+    """train() with training.antithetic lays out every step's batch and noise by antithetic_pairs
+    (and does not without it), pairing exactly the blocks whose noise level is below PAIRED_BELOW
+    (the stratified levels fall on both sides of it): the rows a step's loss sees repeat as pairs,
+    with opposite noise."""
+    seen = []
 
-    def counted(batch, noise, paired):
-        calls.append(paired.clone())
-        return antithetic(batch, noise, paired)
+    def recorded(family_loss):
+        def loss(model, batch, t, noise):
+            seen.append((batch.clone(), noise.clone()))
+            return family_loss(model, batch, t, noise)
+        return loss
 
-    antithetic = train_module.antithetic_pairs
-    monkeypatch.setattr(train_module, "antithetic_pairs", counted)
+    kind = FAMILIES["score"]
+    monkeypatch.setitem(FAMILIES, "score", dataclasses.replace(kind, loss_and_grad=None, loss=recorded(kind.loss)))
     data = np.random.default_rng(0).standard_normal((2048, 2))
-    cfg = Training(steps=5, batch_size=256, levels=8, warmup=1, hidden=(16,), embed_dim=8, log_every=5)
-    plain = train_module.train(data, data[:512], cfg, seed=0).model
-    assert calls == []
-    paired = train_module.train(data, data[:512], dataclasses.replace(cfg, antithetic=True), seed=0).model
-    assert len(calls) == 5
-    times = train_module._epoch_plan(len(data), cfg, VESDE(cfg.alpha), 0, 0)[1]
+    cfg = Training(steps=5, batch_size=256, levels=8, warmup=1, hidden=(16,), embed_dim=8, log_every=100)
+    train_module.train(data, data[:512], cfg, seed=0)
+    plain, seen[:] = seen[:5], []
+    train_module.train(data, data[:512], dataclasses.replace(cfg, antithetic=True), seed=0)
+    paired = seen[:5]
+    times = train_module._epoch_plan(len(data), cfg, VESDE(cfg.alpha), 0, 0)[1][:5]
     expected = VESDE(cfg.alpha).sigma(times) < train_module.PAIRED_BELOW
-    assert torch.equal(torch.stack(calls), expected[:5]) and 0 < int(expected[:5].sum()) < expected[:5].numel()
-    assert any(not torch.equal(a, b) for a, b in zip(plain.state_dict().values(), paired.state_dict().values()))
+    assert 0 < int(expected.sum()) < expected.numel()
+    b = cfg.batch_size // cfg.levels
+    for (u0, z0), (u, z), blocks in zip(plain, paired, expected):
+        u, z = u.view(cfg.levels, b, -1), z.view(cfg.levels, b, -1)
+        repeats = torch.tensor([torch.equal(u[i, b // 2 :], u[i, : b // 2]) and torch.equal(z[i, b // 2 :], -z[i, : b // 2])
+                                for i in range(cfg.levels)])
+        assert torch.equal(repeats, blocks)
+        assert not torch.equal(u0.view(cfg.levels, b, -1)[0, b // 2 :], u0.view(cfg.levels, b, -1)[0, : b // 2])
