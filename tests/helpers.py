@@ -30,9 +30,13 @@ def gradients(net, loss_fn, *args, **kw) -> tuple:
     return loss.detach(), {n: p.grad.clone() for n, p in net.named_parameters()}
 
 
-def assert_gradients_agree(loss, got: dict, ref_loss, ref: dict) -> None:
-    """A step by hand against autograd in float64: the loss to 1e-12 and every parameter's gradient
-    (each nonzero, so that every term is checked) to 1e-10 of its largest entry: agreement to rounding."""
+def assert_by_hand_is_autograds(net, loss_fn, by_hand, *args) -> None:
+    """A step by hand (`by_hand`, no graph) against autograd on `loss_fn`, both at net and args, in
+    float64: the loss to 1e-12 and every parameter's gradient (each nonzero, so that every term is
+    checked) to 1e-10 of its largest entry: agreement to rounding."""
+    ref_loss, ref = gradients(net, loss_fn, *args)
+    loss, got = gradients(net, by_hand, *args)
+    assert not loss.requires_grad
     assert abs(loss.item() - ref_loss.item()) <= 1e-12 * abs(ref_loss.item())
     assert got.keys() == ref.keys()
     for name in ref:

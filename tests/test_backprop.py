@@ -11,7 +11,7 @@ from cldm.dm.model import ScoreNet
 from cldm.dm.sde import VESDE
 from cldm.dm.train import sample_t
 from cldm.settings.training import Training
-from helpers import assert_gradients_agree, assert_trains_like_autograd
+from helpers import assert_by_hand_is_autograds, assert_trains_like_autograd, gradients
 
 
 def _net(hidden, dim=2, seed=0, dtype=torch.float64):
@@ -24,20 +24,6 @@ def _net(hidden, dim=2, seed=0, dtype=torch.float64):
     return net.to(dtype)
 
 
-def _autograd(net, u, t, z):
-    net.zero_grad(set_to_none=True)
-    loss = dsm_loss(net, u, t, z)
-    loss.backward()
-    return loss.detach(), {n: p.grad.clone() for n, p in net.named_parameters()}
-
-
-def _by_hand(net, u, t, z):
-    for p in net.parameters():
-        p.grad = torch.full_like(p, 7.0)  # stale gradients must be replaced, not added to
-    loss = dsm_loss_and_grad(net, u, t, z)
-    return loss, {n: p.grad.clone() for n, p in net.named_parameters()}
-
-
 @pytest.mark.parametrize("hidden, dim, levels, rows", [((64, 64, 64), 2, 8, 512), ((5,), 2, 1, 64), ((7, 3), 3, 4, 40)])
 def test_the_gradient_by_hand_is_autograds(hidden, dim, levels, rows):
     """In float64 the two agree to rounding (1e-10 relative): every parameter, every layer count,
@@ -47,10 +33,7 @@ def test_the_gradient_by_hand_is_autograds(hidden, dim, levels, rows):
     u = torch.randn(rows, dim, generator=gen, dtype=torch.float64)
     z = torch.randn(rows, dim, generator=gen, dtype=torch.float64)
     t = sample_t(Training(levels=levels, batch_size=rows), net.sde, gen).double()
-    ref_loss, ref = _autograd(net, u, t, z)
-    loss, got = _by_hand(net, u, t, z)
-    assert not loss.requires_grad
-    assert_gradients_agree(loss, got, ref_loss, ref)
+    assert_by_hand_is_autograds(net, dsm_loss, dsm_loss_and_grad, u, t, z)
 
 
 def test_the_gradient_by_hand_in_float32_at_the_default_batch():
@@ -60,8 +43,8 @@ def test_the_gradient_by_hand_in_float32_at_the_default_batch():
     gen = torch.Generator().manual_seed(2)
     u, z = torch.randn(cfg.batch_size, 2, generator=gen), torch.randn(cfg.batch_size, 2, generator=gen)
     t = sample_t(cfg, net.sde, gen)
-    ref_loss, ref = _autograd(net, u, t, z)
-    loss, got = _by_hand(net, u, t, z)
+    ref_loss, ref = gradients(net, dsm_loss, u, t, z)
+    loss, got = gradients(net, dsm_loss_and_grad, u, t, z)
     assert loss.item() == pytest.approx(ref_loss.item(), rel=1e-5)
     for name in ref:
         assert (got[name] - ref[name]).abs().max().item() <= 1e-4 * ref[name].abs().max().item(), name
@@ -186,8 +169,8 @@ def test_an_epochs_levels_are_each_steps_own():
     u, z = torch.randn(32, 2, generator=gen, dtype=torch.float64), torch.randn(32, 2, generator=gen, dtype=torch.float64)
     terms = EpochLevels(net, times, chunk=3)
     for step in (5, 0, 6, 2, 3, 1, 4):
-        loss, got = _by_hand(net, u, terms[step], z)
-        ref_loss, ref = _by_hand(net, u, times[step], z)
+        loss, got = gradients(net, dsm_loss_and_grad, u, terms[step], z)
+        ref_loss, ref = gradients(net, dsm_loss_and_grad, u, times[step], z)
         assert loss.item() == pytest.approx(ref_loss.item(), rel=1e-14), step
         for name in ref:
             assert torch.allclose(got[name], ref[name], rtol=1e-13, atol=0), (step, name)
