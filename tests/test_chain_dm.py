@@ -11,7 +11,7 @@ import torch
 
 from cldm.analysis.observables import (COLUMNS, cv_sample_rows, dm_rows, exact_rows, exact_values, gaussian_values,
                                       observable_keys, observable_pulls, sample_rows)
-from cldm.analysis.quality import covariance_kernel
+from cldm.analysis.quality import covariance_kernel, mode_moments, mode_pulls
 from cldm.analysis.stats import iid_mean_error
 from cldm.coords import to_complex, to_xy
 from cldm.dm.checkpoint import load_model, save_model
@@ -20,7 +20,7 @@ from cldm.dm.field_model import FieldScoreNet, mode_covariances, resize_kernel, 
 from cldm.dm.sample import generate
 from cldm.dm.sde import VESDE
 from cldm.dm.train import train
-from cldm.physics.chain_exact import chain_exact, gaussian_chain_cl_covariance, gaussian_chain_cl_score
+from cldm.physics.chain_exact import chain_exact, gaussian_chain_cl_covariance, gaussian_chain_cl_score, mode_sigmas
 from cldm.settings.training import Training
 
 from helpers import pull_report
@@ -107,6 +107,29 @@ def test_the_whitening_makes_the_field_white():
     one_site = np.kron(np.eye(8), np.linalg.inv(np.linalg.cholesky(row_covariance(8)[:2, :2])))
     v = x.numpy() @ one_site.T
     assert np.abs(v.T @ v / n - np.eye(16)).max() > 0.2
+
+
+def test_mode_moments_are_the_gaussian_chains_mode_variances():
+    """<phi~_k phi~_-k> of exact Gaussian-chain samples is 1/sigma_k (each mode an independent complex
+    Gaussian), Re and Im within 4 errors at every n = 0..L/2; the modes add up to <phi^2> (Parseval)."""
+    phi = fields(gaussian_chain_rows(20000, 8, 2))
+    m, err = mode_moments(phi, iid_mean_error)
+    exact = 1 / mode_sigmas(complex(A, B), 8)[: len(m)]
+    assert np.abs((m - exact).real / err.real).max() < 4 and np.abs((m - exact).imag / err.imag).max() < 4
+    weights = np.array([1, 2, 2, 2, 1])  # n and L - n alike
+    assert np.sum(weights * m) / 8 == pytest.approx(np.mean(phi**2), abs=1e-12)
+
+
+def test_mode_pulls_find_a_narrow_zero_mode():
+    """Samples whose zero mode is 2% too narrow (its variance 4% low; the sites keep their means of
+    zero) against samples of the same law: the zero mode's Re pull is beyond -5, the other modes'
+    pulls within 4."""
+    cl = fields(gaussian_chain_rows(200000, 8, 3))
+    dm = fields(gaussian_chain_rows(200000, 8, 4))
+    dm = dm - 0.02 * dm.mean(axis=-1, keepdims=True)
+    rows = mode_pulls(*mode_moments(dm, iid_mean_error), *mode_moments(cl, iid_mean_error), 0.5)
+    assert rows[0]["pull"][0] < -5, rows[0]
+    assert max(abs(p) for row in rows[1:] for p in row["pull"]) < 4, rows
 
 
 def test_the_model_law_is_the_data_covariance_within_its_errors():

@@ -85,6 +85,24 @@ def covariance_kernel(phi: np.ndarray, estimate: Estimate) -> tuple[np.ndarray, 
     return K, err
 
 
+def mode_moments(phi: np.ndarray, estimate: Estimate) -> tuple[np.ndarray, np.ndarray]:
+    """(m, err): the second moments of the Fourier modes m_n = <phi~_k phi~_-k>, phi~_k =
+    L^(-1/2) sum_x e^(-ikx) phi_x, k = 2 pi n / L, n = 0..L/2 (complex, shape (L // 2 + 1,)), and
+    their errors (complex: Re and Im errors) from `estimate` on each per-sample series; phi (..., L)
+    as for `covariance_kernel`. Under translations m_n = sum_r G(r) e^(-ikr), G(r) = <phi_0 phi_r>,
+    the modes k and -k alike; m_0 = <M^2>, M = sum_x phi_x / sqrt(L), and sum_k m_k / L = <phi^2>
+    (Parseval, sample by sample). Errors of a mode are those of one series, which the kernel's
+    entries (`covariance_kernel`) only give together, correlated."""
+    L = phi.shape[-1]
+    ft = np.fft.fft(phi, axis=-1) / np.sqrt(L)
+    products = ft * np.roll(ft[..., ::-1], 1, axis=-1)  # phi~_k phi~_-k
+    m, err = np.zeros(L // 2 + 1, complex), np.zeros(L // 2 + 1, complex)
+    for n in range(L // 2 + 1):
+        (re, re_err, _), (im, im_err, _) = (estimate(part(products[..., n])) for part in (np.real, np.imag))
+        m[n], err[n] = complex(re, im), complex(re_err, im_err)
+    return m, err
+
+
 def field_covariance_quality(cl: np.ndarray, dm: np.ndarray, train_fraction: float, exact: np.ndarray | None = None) -> dict:
     """The DM ensemble's field covariance against CL's (and the exact one): relative Frobenius errors
     ||K_DM - K||_F / ||K||_F of the translation-averaged kernels (`covariance_kernel`; the norm of the
@@ -107,10 +125,23 @@ def field_covariance_quality(cl: np.ndarray, dm: np.ndarray, train_fraction: flo
         return dict(rel_frobenius=float(rel), floor=float(floor), ratio=float(rel / floor))
 
     out = dict(dm_vs_cl=compare(k_dm, k_cl, e_dm, e_cl * np.sqrt(1 / train_fraction - 1)),
-               kernel_cl=k_cl.tolist(), kernel_dm=k_dm.tolist())
+               kernel_cl=k_cl.tolist(), kernel_dm=k_dm.tolist(),
+               modes=mode_pulls(*mode_moments(dm, iid_mean_error), *mode_moments(cl, mean_error), train_fraction))
     if exact is not None:
         L = cl.shape[-1]
         k_ex = np.array([[[exact[a * L, b * L + r] for b in range(2)] for a in range(2)] for r in range(L)])
         out |= dict(dm_vs_exact=compare(k_dm, k_ex, e_dm, e_cl / np.sqrt(train_fraction)),
                     cl_vs_exact=compare(k_cl, k_ex, e_cl), kernel_exact=k_ex.tolist())
     return out
+
+
+def mode_pulls(m_dm: np.ndarray, e_dm: np.ndarray, m_cl: np.ndarray, e_cl: np.ndarray, train_fraction: float) -> list[dict]:
+    """Per Fourier mode n (`mode_moments`): CL's and the DM's m_n (Re, Im) and the pulls of DM - CL,
+    with the errors of `field_covariance_quality`'s DM-CL floor (DM sampling; training chains against
+    all chains, CL errors times sqrt(1/train_fraction - 1)). Where the Frobenius error exceeds its floor
+    they say which modes carry it: the zero mode n = 0 is the magnetisation's <M^2>."""
+    scale = np.sqrt(1 / train_fraction - 1)
+
+    pulls = [part(m_dm - m_cl) / np.hypot(part(e_dm), part(e_cl) * scale) for part in (np.real, np.imag)]
+    return [dict(n=n, cl=[float(m_cl[n].real), float(m_cl[n].imag)], dm=[float(m_dm[n].real), float(m_dm[n].imag)],
+                 pull=[float(pulls[0][n]), float(pulls[1][n])]) for n in range(len(m_dm))]
