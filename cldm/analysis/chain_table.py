@@ -81,6 +81,10 @@ def summary(point: str, t: dict) -> str:
              for est in ESTIMATORS]
     lines.append("DM error / CL error of <phi^2>: Re {:.2f}, Im {:.2f}".format(*t["dm_over_cl_error_phi2"]))
     for name, c in t.get("covariance", {}).items():
+        if name == "modes":  # cldm.analysis.quality.mode_pulls
+            lines.append("Fourier modes <phi~_k phi~_-k>, DM - CL pulls (Re, Im): "
+                         + "; ".join(f"n = {m['n']}: {m['pull'][0]:+.1f}, {m['pull'][1]:+.1f}" for m in c))
+            continue
         lines.append(f"field covariance, {name.replace('_', ' ')}: relative Frobenius error {c['rel_frobenius']:.2e} "
                      f"(statistical floor {c['floor']:.2e}, ratio {c['ratio']:.2f})")
     return "\n".join(f"{point}: {line}" for line in lines)
