@@ -388,12 +388,13 @@ def test_a_chain_point_through_every_stage(tmp_path):
     point_quality("c", physics, training, 1, f("cl.npz"), f("dm.npz"), f("quality.json"))
     quality = json.loads(open(f("quality.json")).read())
     assert {"dm_vs_cl", "dm_vs_exact", "cl_vs_exact"} <= set(quality["covariance"]) and "ratio" in quality
+    assert [m["n"] for m in quality["covariance"]["modes"]] == [0, 1, 2, 3, 4]
     point_transfer("c", physics, 10, [f("t0.npz"), f("t1.npz")], f("transfer.csv"))
     assert len(read_csv(f("transfer.csv"))) == 2 * len(observable_keys(10))
     chain_tables({"c": physics}, [f("obs.csv")], [f("quality.json")], [f("diag.json")], {"c": (f("transfer.csv"), 10)},
                  f("t.csv"), f("t.md"), f("t.tex"))
     md = open(f("t.md")).read()
-    assert "RMS pull" in md and "<phi^2> at L = 10" in md and "dm vs exact" in md
+    assert "RMS pull" in md and "<phi^2> at L = 10" in md and "dm vs exact" in md and "Fourier modes" in md
 
 
 CHAIN_JOBS = {"langevin": 2, "train": 8, "sample": 8, "sample_transfer": 8, "pool": 2, "transfer": 2, "observables": 2,
