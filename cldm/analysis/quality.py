@@ -141,7 +141,6 @@ def mode_pulls(m_dm: np.ndarray, e_dm: np.ndarray, m_cl: np.ndarray, e_cl: np.nd
     all chains, CL errors times sqrt(1/train_fraction - 1)). Where the Frobenius error exceeds its floor
     they say which modes carry it: the zero mode n = 0 is the magnetisation's <M^2>."""
     scale = np.sqrt(1 / train_fraction - 1)
-
     pulls = [part(m_dm - m_cl) / np.hypot(part(e_dm), part(e_cl) * scale) for part in (np.real, np.imag)]
     return [dict(n=n, cl=[float(m_cl[n].real), float(m_cl[n].imag)], dm=[float(m_dm[n].real), float(m_dm[n].imag)],
                  pull=[float(pulls[0][n]), float(pulls[1][n])]) for n in range(len(m_dm))]
