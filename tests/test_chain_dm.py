@@ -127,7 +127,7 @@ def test_mode_pulls_find_a_narrow_zero_mode():
     cl = fields(gaussian_chain_rows(200000, 8, 3))
     dm = fields(gaussian_chain_rows(200000, 8, 4))
     dm = dm - 0.02 * dm.mean(axis=-1, keepdims=True)
-    rows = mode_pulls(*mode_moments(dm, iid_mean_error), *mode_moments(cl, iid_mean_error), 0.5)
+    rows = mode_pulls(*mode_moments(dm, iid_mean_error), *mode_moments(cl, iid_mean_error))
     assert rows[0]["pull"][0] < -5, rows[0]
     assert max(abs(p) for row in rows[1:] for p in row["pull"]) < 4, rows
 

@@ -80,13 +80,14 @@ def summary(point: str, t: dict) -> str:
              f"{t[est]['beyond_3']} of {t[est]['numbers']} beyond 3 (<phi^2>, <phi^4>, G(0..4), chi; Re and Im)"
              for est in ESTIMATORS]
     lines.append("DM error / CL error of <phi^2>: Re {:.2f}, Im {:.2f}".format(*t["dm_over_cl_error_phi2"]))
-    for name, c in t.get("covariance", {}).items():
-        if name == "modes":  # cldm.analysis.quality.mode_pulls
-            lines.append("Fourier modes <phi~_k phi~_-k>, DM - CL pulls (Re, Im): "
-                         + "; ".join(f"n = {m['n']}: {m['pull'][0]:+.1f}, {m['pull'][1]:+.1f}" for m in c))
-            continue
+    comparisons = dict(t.get("covariance", {}))
+    modes = comparisons.pop("modes", None)  # cldm.analysis.quality.mode_pulls
+    for name, c in comparisons.items():
         lines.append(f"field covariance, {name.replace('_', ' ')}: relative Frobenius error {c['rel_frobenius']:.2e} "
                      f"(statistical floor {c['floor']:.2e}, ratio {c['ratio']:.2f})")
+    if modes:
+        lines.append("Fourier modes <phi~_k phi~_-k>, DM - CL pulls (Re, Im): "
+                     + "; ".join(f"n = {m['n']}: {m['pull'][0]:+.1f}, {m['pull'][1]:+.1f}" for m in modes))
     return "\n".join(f"{point}: {line}" for line in lines)
 
 

@@ -124,9 +124,10 @@ def field_covariance_quality(cl: np.ndarray, dm: np.ndarray, train_fraction: flo
         rel, floor = np.linalg.norm(k - ref) / norm, np.sqrt(sum(np.sum(e**2) for e in errors)) / norm
         return dict(rel_frobenius=float(rel), floor=float(floor), ratio=float(rel / floor))
 
-    out = dict(dm_vs_cl=compare(k_dm, k_cl, e_dm, e_cl * np.sqrt(1 / train_fraction - 1)),
-               kernel_cl=k_cl.tolist(), kernel_dm=k_dm.tolist(),
-               modes=mode_pulls(*mode_moments(dm, iid_mean_error), *mode_moments(cl, mean_error), train_fraction))
+    rest = np.sqrt(1 / train_fraction - 1)  # CL errors -> those of the training chains against all chains
+    m_cl, em_cl = mode_moments(cl, mean_error)
+    out = dict(dm_vs_cl=compare(k_dm, k_cl, e_dm, e_cl * rest), kernel_cl=k_cl.tolist(), kernel_dm=k_dm.tolist(),
+               modes=mode_pulls(*mode_moments(dm, iid_mean_error), m_cl, em_cl * rest))
     if exact is not None:
         L = cl.shape[-1]
         k_ex = np.array([[[exact[a * L, b * L + r] for b in range(2)] for a in range(2)] for r in range(L)])
@@ -135,12 +136,12 @@ def field_covariance_quality(cl: np.ndarray, dm: np.ndarray, train_fraction: flo
     return out
 
 
-def mode_pulls(m_dm: np.ndarray, e_dm: np.ndarray, m_cl: np.ndarray, e_cl: np.ndarray, train_fraction: float) -> list[dict]:
+def mode_pulls(m_dm: np.ndarray, e_dm: np.ndarray, m_cl: np.ndarray, e_cl: np.ndarray) -> list[dict]:
     """Per Fourier mode n (`mode_moments`): CL's and the DM's m_n (Re, Im) and the pulls of DM - CL,
-    with the errors of `field_covariance_quality`'s DM-CL floor (DM sampling; training chains against
-    all chains, CL errors times sqrt(1/train_fraction - 1)). Where the Frobenius error exceeds its floor
-    they say which modes carry it: the zero mode n = 0 is the magnetisation's <M^2>."""
-    scale = np.sqrt(1 / train_fraction - 1)
-    pulls = [part(m_dm - m_cl) / np.hypot(part(e_dm), part(e_cl) * scale) for part in (np.real, np.imag)]
+    e_dm and e_cl the two parts of their difference's error (complex: Re and Im errors), in
+    `field_covariance_quality` those of its DM-CL floor (DM sampling; training chains against all
+    chains). Where the Frobenius error exceeds its floor they say which modes carry it: the zero
+    mode n = 0 is the magnetisation's <M^2>."""
+    pulls = [part(m_dm - m_cl) / np.hypot(part(e_dm), part(e_cl)) for part in (np.real, np.imag)]
     return [dict(n=n, cl=[float(m_cl[n].real), float(m_cl[n].imag)], dm=[float(m_dm[n].real), float(m_dm[n].imag)],
                  pull=[float(pulls[0][n]), float(pulls[1][n])]) for n in range(len(m_dm))]
