@@ -14,6 +14,7 @@ from cldm.dm.families import FAMILIES
 from cldm.dm.sde import VESDE
 from cldm.settings import SettingsError
 from cldm.settings.training import Training
+from helpers import gradients
 
 
 def _paired(batch, noise, paired):
@@ -49,9 +50,7 @@ def test_blocks_of_an_odd_number_of_rows_are_refused():
 
 
 def _gradient(net, kind, u, t, z) -> np.ndarray:
-    net.zero_grad(set_to_none=True)
-    kind.loss(net, u, t, z).backward()
-    return torch.cat([p.grad.flatten() for p in net.parameters()]).numpy()
+    return torch.cat([g.flatten() for g in gradients(net, kind.loss, u, t, z)[1].values()]).numpy()
 
 
 @pytest.mark.parametrize("sigma", [0.02, 0.1])
