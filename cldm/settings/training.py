@@ -81,7 +81,7 @@ class Training(Stage):
 
     def errors(self) -> list[tuple[str, str]]:
         """training: batch_size is a multiple of levels (each level is shared by a block of rows), of
-        2 levels with antithetic pairs (each block holds pairs)."""
+        2 x levels with antithetic pairs (each block holds pairs)."""
         if self.batch_size % self.levels:
             return [("batch_size", f"{self.batch_size} is not a multiple of levels = {self.levels}")]
         if self.antithetic and (self.batch_size // self.levels) % 2:
