@@ -41,14 +41,18 @@ class ConditionedScoreNet(nn.Module):
     L starts at zero): -u / (1 + sigma^2) + F(u / sqrt(1 + sigma^2)) / (sigma sqrt(1 + sigma^2)).
     Under one global whitening the data's covariance changes with p (at small B the quartic CL
     density is 6x narrower in y than at B = 1.5): S carries that, so that the network sees its input
-    at unit scale at every p, and F the rest. F is ScoreNet's MLP on the input and the
-    Gaussian-Fourier embedding e(t) of ln(sigma(t))/4, with every hidden layer l modulated by c
-    (FiLM):
+    at unit scale at every p, and F the rest. F is ScoreNet's MLP on the features (v, v^3 / 3) of its
+    input v = C^-1 u and the Gaussian-Fourier embedding e(t) of ln(sigma(t))/4, with every hidden
+    layer l modulated by c (FiLM):
 
         h_l = LeakyReLU((W_l h_{l-1} + b_l) * (1 + gamma_l(c)) + beta_l(c)),
 
-    (gamma_l, beta_l) linear in c and starting at zero. t holds one noise level per block of
-    consecutive rows, as in ScoreNet; p one row of parameters per row of u, or a single row for all.
+    (gamma_l, beta_l) linear in c and starting at zero. The cubes let the score grow as a quartic
+    action's drift (-lam x^3) where the data thin out: on v alone, a LeakyReLU MLP is linear beyond
+    its last kink, which puts a Gaussian tail where the density falls as exp(-lam x^4 / 4) (in the
+    B-scan the samples' x-tail at |x| > 2 came out 1.3-3x too dense, Re<z^6> +2%; docs/scans.md).
+    t holds one noise level per block of consecutive rows, as in ScoreNet; p one row of parameters
+    per row of u, or a single row for all.
     """
 
     def __init__(self, sde: VESDE, mean: torch.Tensor, chol: torch.Tensor, lo: torch.Tensor, hi: torch.Tensor,
@@ -59,9 +63,10 @@ class ConditionedScoreNet(nn.Module):
         for name, value in (("mean", mean), ("chol", chol), ("lo", lo), ("hi", hi)):
             self.register_buffer(name, torch.as_tensor(value, dtype=torch.float32))
         self.dim = self.mean.numel()
+        self.inputs = 2 * self.dim  # the width of features(v)
         self.embed = GaussianFourierProjection(embed_dim, embed_scale)
         self.cond = nn.Sequential(nn.Linear(self.lo.numel(), cond_dim), nn.SiLU(), nn.Linear(cond_dim, cond_dim), nn.SiLU())
-        widths = (self.dim + embed_dim, *hidden)
+        widths = (self.inputs + embed_dim, *hidden)
         self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(widths[:-1], widths[1:]))
         self.film = nn.ModuleList(nn.Linear(cond_dim, 2 * b) for b in hidden)
         self.gauss = nn.Linear(cond_dim + self.lo.numel(), 3)  # log L_00, L_10, log L_11 from (c, p~)
@@ -83,9 +88,9 @@ class ConditionedScoreNet(nn.Module):
         v0 = blocks[..., 0] / c00
         v = torch.stack([v0, (blocks[..., 1] - c10 * v0) / c11], dim=-1)  # C^-1 u
         first, *rest = self.layers
-        w_u, w_e = first.weight.split([self.dim, first.in_features - self.dim], dim=1)
+        w_u, w_e = first.weight.split([self.inputs, first.in_features - self.inputs], dim=1)
         e = F.linear(self.embed(torch.log(sigma.reshape(m)) / 4), w_e, first.bias)
-        h = self._modulate(F.linear(v, w_u) + e[:, None, :], 0, c)
+        h = self._modulate(F.linear(features(v), w_u) + e[:, None, :], 0, c)
         for i, layer in enumerate(rest, 1):
             h = self._modulate(layer(h), i, c)
         r = self.out(h) / sigma - v
@@ -121,6 +126,11 @@ class ConditionedScoreNet(nn.Module):
     def at(self, values: Sequence[float]) -> AtParameters:
         """The model at the parameters `values` (p, not normalised)."""
         return AtParameters(self, values)
+
+
+def features(v: torch.Tensor) -> torch.Tensor:
+    """The first layer's inputs (..., 2 dim) from v = C^-1 u (..., dim): (v, v^3 / 3)."""
+    return torch.cat([v, v**3 / 3], dim=-1)
 
 
 class AtParameters(nn.Module):

@@ -12,13 +12,14 @@ the whitening factor C_b of S(p~_b) + sigma_b^2 (m rows: c = SiLU(W_2 SiLU(W_1 p
 (gamma, beta) and g = (ln L_00, L_10, ln L_11) linear in c (and p~), C from g and sigma as in
 `ConditionedScoreNet._cholesky`). The per-row part, ConditionedScoreNet.forward with x = u + sigma z,
 
-    v = C^-1 x,   a_1 = W_u v + W_e e(sigma) + b_1,   a_l = W_l h_{l-1} + b_l,
+    v = C^-1 x,   a_1 = W_u (v, v^3 / 3) + W_e e(sigma) + b_1,   a_l = W_l h_{l-1} + b_l,
     h_l = phi(a_l (1 + gamma_l) + beta_l),   F = W_o h_L + b_o,   s = C^-T (F / sigma - v),
     L = (1/N) sum_rows |sigma s + z|^2,
 
 is differentiated by hand: dL/ds = 2 sigma (sigma s + z) / N, back through C^-T (to F, v and C),
 the layers (delta_l = phi'(.) * dL/dh_l; dL/da_l = delta_l (1 + gamma_l); dL/dgamma_lb and
-dL/dbeta_lb the sums of delta_l a_l and delta_l over block b's rows) and C^-1 (to C), the per-row
+dL/dbeta_lb the sums of delta_l a_l and delta_l over block b's rows), the features (dL/dv =
+W_u^T dL/da_1 term by term, the cubes' part times v^2) and C^-1 (to C), the per-row
 terms summed over each block, then back through the per-block terms to their weights. The hidden
 layers' backward products run in `backward`'s precision as in `cldm.dm.backprop` (the scan sets
 float32: in bfloat16 its tails came out worse, docs/scans.md). Per row (gathers and scatters of
@@ -32,7 +33,7 @@ import torch.nn.functional as F
 
 from cldm import CldmError
 from cldm.dm.backprop import Levels, backward_weights, levels
-from cldm.dm.conditioned import ConditionedScoreNet
+from cldm.dm.conditioned import ConditionedScoreNet, features
 
 
 def distinct_rows(p: torch.Tensor) -> torch.Tensor:
@@ -106,8 +107,9 @@ def conditioned_loss_and_grad(model: ConditionedScoreNet, rows: torch.Tensor, t:
         v1 = (x[..., 1] - c10 * v0) / c11
         v = torch.stack([v0, v1], dim=-1)
         first, *rest = model.layers
-        w_u, w_e = first.weight.split([dim, first.in_features - dim], dim=1)
-        pre = [torch.baddbmm(torch.addmm(first.bias, e, w_e.T)[:, None, :], v, w_u.T.expand(m, -1, -1))]
+        w_u, w_e = first.weight.split([model.inputs, first.in_features - model.inputs], dim=1)
+        fv = features(v)
+        pre = [torch.baddbmm(torch.addmm(first.bias, e, w_e.T)[:, None, :], fv, w_u.T.expand(m, -1, -1))]
         hs = []
         for i, layer in enumerate(model.layers):
             if i:
@@ -146,9 +148,10 @@ def conditioned_loss_and_grad(model: ConditionedScoreNet, rows: torch.Tensor, t:
                 delta = da @ backs[len(model.layers) - i]
         da = da.to(own)
         per_level = da.view(m, -1, da.shape[-1]).sum(1)
-        grads[first.weight] = torch.cat([(v.view(rows_n, dim).T @ da).T, per_level.T @ e], dim=1)  # 8x faster than da.T @ v
+        grads[first.weight] = torch.cat([(fv.view(rows_n, model.inputs).T @ da).T, per_level.T @ e], dim=1)  # 8x faster than da.T @ v
         grads[first.bias] = per_level.sum(0)
-        dv.add_((da @ w_u).view(m, -1, dim))
+        dfv = (da @ w_u).view(m, -1, model.inputs)
+        dv.add_(dfv[..., :dim]).addcmul_(dfv[..., dim:], v * v)
         # back through v = C^-1 x: to C
         d11.sub_(dv[..., 1] * v1 / c11)
         dv0 = dv[..., 0] - dv[..., 1] * c10 / c11
