@@ -37,6 +37,28 @@ def _rows(net, rows, n_values, levels, gen, dtype):
     return torch.cat([torch.randn(rows, 2, generator=gen, dtype=dtype), p], dim=1)
 
 
+def test_the_first_layer_sees_the_cubes_so_the_score_can_grow_as_a_quartic_drift():
+    """Far from the data a LeakyReLU MLP on v alone is linear in v (a Gaussian tail); with v^3 / 3
+    among its inputs the score can grow as -lam x^3. A model with S = 1 (C = sqrt(1 + sigma^2)) and
+    one hidden unit that reads the cube of v_0 alone: F_0 = v_0^3 / 3 where v_0 > 0, so
+    s_0 = (v_0^3 / (3 sigma) - v_0) / C, s_1 = -v_1 / C."""
+    net = ConditionedScoreNet(VESDE(25.0), torch.zeros(2), torch.eye(2), torch.zeros(1), torch.ones(1), (1,), 16,
+                              cond_dim=4).double()
+    with torch.no_grad():
+        for p in net.parameters():
+            p.zero_()
+        net.layers[0].weight[0, net.dim] = 1.0  # features(v) = (v_0, v_1, v_0^3 / 3, v_1^3 / 3)
+        net.out.weight[0, 0] = 1.0
+    t = torch.tensor(0.4, dtype=torch.float64)
+    sigma = float(net.sde.sigma(t))
+    c = (1 + sigma**2) ** 0.5
+    u = torch.tensor([[0.5, -1.0], [2.0, 0.3], [8.0, 4.0]], dtype=torch.float64)
+    v = u / c
+    expected = torch.stack([(v[:, 0] ** 3 / (3 * sigma) - v[:, 0]) / c, -v[:, 1] / c], dim=1)
+    score = net(u, t, torch.zeros(1, 1, dtype=torch.float64))
+    assert torch.allclose(score, expected, rtol=1e-12, atol=1e-12), (score, expected)
+
+
 @pytest.mark.parametrize("hidden, n_params, n_values, levels, rows",
                          [((64, 64, 64), 1, 7, 8, 512), ((5,), 1, 1, 1, 64), ((7, 3), 2, 5, 4, 40)])
 def test_the_gradient_by_hand_is_autograds(hidden, n_params, n_values, levels, rows):

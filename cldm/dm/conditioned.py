@@ -63,7 +63,7 @@ class ConditionedScoreNet(nn.Module):
         for name, value in (("mean", mean), ("chol", chol), ("lo", lo), ("hi", hi)):
             self.register_buffer(name, torch.as_tensor(value, dtype=torch.float32))
         self.dim = self.mean.numel()
-        self.inputs = 2 * self.dim  # the width of features(v)
+        self.inputs = features(torch.zeros(1, self.dim)).shape[-1]
         self.embed = GaussianFourierProjection(embed_dim, embed_scale)
         self.cond = nn.Sequential(nn.Linear(self.lo.numel(), cond_dim), nn.SiLU(), nn.Linear(cond_dim, cond_dim), nn.SiLU())
         widths = (self.inputs + embed_dim, *hidden)
