@@ -9,7 +9,8 @@ import pytest
 import torch
 import yaml
 
-from cldm.analysis.scan import carried_data, data_weights, summary, value_rows, frame
+from cldm.analysis.scan import carried_data, data_weights, frame, scan_table, summary, to_latex, value_rows
+from cldm.analysis.tables import DAGGER
 from cldm.analysis.stats import random_effects
 from cldm.config import config_errors, load_study
 from cldm.dm.checkpoint import load_model, save_model
@@ -128,6 +129,25 @@ def test_data_weights_interpolate_between_neighbours_and_extrapolate_from_the_en
     assert np.allclose(data_weights(train, [1.4]), [0, 0.8, 0.2])
     assert np.allclose(data_weights(train, [2.0]), [0, 2, -1])  # beyond the range: the two nearest, extrapolated
     assert np.allclose(data_weights(np.array([[0.0, 0.0], [1.0, 10.0]]), [0.3, 9.0]), [0, 1])  # several: the nearest
+
+
+def test_an_untrusted_cl_run_marks_its_cl_cell_and_the_cdm_cells_that_draw_on_it():
+    """CL at the training value B = 1.5 not trusted: its CL and cDM cells carry the dagger, and so do
+    the cDM cells of the values whose data part is carried over from it (B = 1.25 between 1.0 and
+    1.5, B = 2.0 extrapolated from them); B = 0.75 (from 0.5 and 1.0) and the other training values
+    do not, nor does any cell when every run is trusted."""
+    values = [("B0.5", "train", 0.5), ("B1.0", "train", 1.0), ("B1.5", "train", 1.5), ("B0.75", "test", 0.75),
+              ("B1.25", "test", 1.25), ("B2.0", "extrapolation", 2.0), ("B0.5", "grid", 0.5)]
+    rows = [dict(label=label, role=role, in_range=b <= 1.5, A=1.0, B=b, lam=1.0, quantity="moment", n=2, estimator=est,
+                 re=0.4, re_err=0.0 if est == "exact" else 0.01, im=-0.1, im_err=0.0 if est == "exact" else 0.01)
+            for label, role, b in values for est in ("exact", "CL", "cDM") if not (role == "grid" and est == "CL")]
+    table = frame(rows, ["A", "B", "lam"])
+    marked = scan_table(table, ["B"], {"B1.5": ["a reason"]}, ns=(2,)).set_index("label")
+    assert [label for label in marked.index if marked.CL[label].endswith(DAGGER)] == ["B1.5"]
+    assert sorted(label for label in marked.index if marked.cDM[label].endswith(DAGGER)) == ["B1.25", "B1.5", "B2.0"]
+    assert r"^\dagger" in to_latex(marked.reset_index(), "t")
+    clean = scan_table(table, ["B"], {}, ns=(2,))
+    assert not clean[["CL", "cDM"]].apply(lambda c: c.str.contains(DAGGER)).any().any()
 
 
 def test_the_data_part_at_a_test_value_is_the_interpolated_data_with_its_error():

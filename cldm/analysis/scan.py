@@ -14,12 +14,15 @@ run at a test value is a reference only, never part of an estimate or its error.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import numpy as np
 import pandas as pd
 
 from cldm.analysis.moments import NMAX, pooled_rows, share_data
 from cldm.analysis.quantities import COLUMNS, MOMENT
 from cldm.analysis.stats import format_complex, moments
+from cldm.analysis.tables import DAGGER, math_cell
 from cldm.physics.exact import exact_moments
 
 ESTIMATOR = "cDM"
@@ -106,11 +109,14 @@ def with_pulls(table: pd.DataFrame) -> pd.DataFrame:
     return est
 
 
-def scan_table(table: pd.DataFrame, ns=NS) -> pd.DataFrame:
+def scan_table(table: pd.DataFrame, varying: list[str], untrusted: Collection[str] = (), ns=NS) -> pd.DataFrame:
     """The scan's table: one row per CL value and n, <z^n> exact, CL, cDM and (at test values) the
-    nearest training value's per-point model, each with its pulls."""
+    nearest training value's per-point model, each with its pulls. A dagger marks the CL cell of a
+    value whose CL run is not trusted (labels `untrusted`) and the cDM cell of a value whose data
+    part draws on one (`tainted`)."""
     est = with_pulls(table)
     rows = []
+    marked = tainted(table, varying, untrusted)
     for (label, n), t in est[est.n.isin(ns) & (est.role != "grid")].groupby(["label", "n"], sort=False):
         first = t.iloc[0]
         row = dict(label=label, role=first.role, n=n,
@@ -119,12 +125,25 @@ def scan_table(table: pd.DataFrame, ns=NS) -> pd.DataFrame:
             r = t[t.estimator == name]
             if len(r):
                 r = r.iloc[0]
-                row[name] = format_complex(r.re, r.re_err, r.im, r.im_err)
+                dagger = (name == "CL" and label in untrusted) or (name == ESTIMATOR and (first.role, label) in marked)
+                row[name] = format_complex(r.re, r.re_err, r.im, r.im_err) + (f" {DAGGER}" if dagger else "")
                 row[f"{name} pull"] = f"{r.re_pull:+.1f}, {r.im_pull:+.1f}"
             else:
                 row[name] = row[f"{name} pull"] = ""
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def tainted(table: pd.DataFrame, varying: list[str], untrusted: Collection[str]) -> set[tuple[str, str]]:
+    """(role, label) of the values whose cDM data part (`data_weights`: the value itself at a
+    training value, its neighbours elsewhere) draws on a training value whose CL is not trusted."""
+    values = table[["role", "label", *varying]].drop_duplicates(["role", "label"])
+    train = values[values.role == "train"]
+    bad = train.label.isin(list(untrusted)).to_numpy()
+    if not bad.any():
+        return set()
+    return {(r.role, r.label) for r in values.itertuples()
+            if bad[data_weights(train[varying].to_numpy(), np.array([getattr(r, k) for k in varying])) > 0].any()}
 
 
 def _exact_cell(re: float, im: float) -> str:
@@ -206,4 +225,4 @@ def _tex_cell(col: str, cell) -> str:
     text = str(cell)
     if col in ("label", "role", "n") or not text:
         return text.replace("_", r"\_")
-    return "$" + text.replace("i", r"\,i") + "$"
+    return math_cell(text)

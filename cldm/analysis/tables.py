@@ -84,7 +84,7 @@ def to_latex(table: pd.DataFrame, titles: dict[str, str], note: str) -> str:
         pulled = ests[1:]
         out += [f"% {titles[point]}", rf"\begin{{tabular}}{{l{'c' * (len(ests) + len(pulled))}}}", r"\hline",
                 " & ".join(["quantity", *ests, *(f"pull {e}" for e in pulled)]) + r" \\", r"\hline"]
-        out += [" & ".join([_tex_quantity(r["quantity"]), *(_tex(r[e]) for e in ests),
+        out += [" & ".join([_tex_quantity(r["quantity"]), *(math_cell(r[e]) for e in ests),
                             *(f"${pull_cell(r, e)}$" for e in pulled)]) + r" \\" for r in t.to_dict("records")]
         out += [r"\hline", r"\end{tabular}", ""]
     if note:
@@ -100,7 +100,8 @@ def _tex_quantity(label: str) -> str:
     return rf"$\langle z^{{{n}}} \rangle{div}$"
 
 
-def _tex(cell: str) -> str:
+def math_cell(cell: str) -> str:
+    """A cell of a table (a complex value, perhaps with a dagger) as LaTeX math."""
     return "$" + cell.replace(DAGGER, r"^\dagger").replace("i", r"\,i") + "$"
 
 

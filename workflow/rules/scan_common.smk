@@ -12,6 +12,11 @@ def scan_points(scan, *roles):
     return [SCANS[scan].point(v) for v in SCANS[scan].role(*roles)]
 
 
+def cl_labels(scan):
+    """The labels of a scan's values with a CL run, in the order of scan_points(scan, *CL_ROLES)."""
+    return [v.label for v in SCANS[scan].role(*CL_ROLES)]
+
+
 def scan_value(w):
     return SCANS[w.scan].find(w.role, w.label)
 

@@ -77,7 +77,7 @@ rule scan_moments:
         values=lambda w: SCANS[w.scan].table(),
         params=lambda w: SCANS[w.scan].params(),
         training=lambda w: SCANS[w.scan].training.as_dict(),
-        cl_labels=lambda w: [v.label for v in SCANS[w.scan].role(*CL_ROLES)],
+        cl_labels=lambda w: cl_labels(w.scan),
         cdm_keys=lambda w: cdm_files(w.scan)[1],
         nearest_labels=lambda w: list(nearest(w.scan)),
         code=code("scan_moments"),
@@ -93,10 +93,11 @@ rule scan_moments:
 
 
 rule scan_tables:
-    """A scan's table of <z^n>, n = 2, 4, 6 at its CL values (CSV, Markdown, LaTeX) with pulls, and
-    the summary of its targets."""
+    """A scan's table of <z^n>, n = 2, 4, 6 at its CL values (CSV, Markdown, LaTeX) with pulls (a
+    dagger where a CL run it rests on is not trusted), and the summary of its targets."""
     input:
         moments=rules.scan_moments.output.moments,
+        diagnostics=lambda w: expand(rules.langevin.output.diagnostics, point=scan_points(w.scan, *CL_ROLES)),
     output:
         csv=report("results/scans/{scan}/table.csv", category="Scans", labels={"scan": "{scan}", "table": "moments"}),
         md="results/scans/{scan}/table.md",
@@ -105,6 +106,7 @@ rule scan_tables:
     params:
         physics=lambda w: SCANS[w.scan].values[0].physics,
         varying=lambda w: list(SCANS[w.scan].varying),
+        cl_labels=lambda w: cl_labels(w.scan),
         code=code("scan_tables"),
     threads: 1
     log:
