@@ -78,6 +78,11 @@ def write_json(path: str, obj: dict) -> None:
         f.write("\n")
 
 
+def read_json(path: str) -> dict:
+    with open(path) as f:
+        return json.load(f)
+
+
 def write_csv(path: str, df: pd.DataFrame, provenance: dict | None = None) -> None:
     """CSV whose first line, if given, is '# provenance: {json}' (read with comment='#')."""
     with atomic_path(path) as tmp, open(tmp, "w") as f:

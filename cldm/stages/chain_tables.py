@@ -3,12 +3,10 @@ CSV, Markdown and LaTeX."""
 
 from __future__ import annotations
 
-import json
-
 import pandas as pd
 
 from cldm.analysis.chain_table import point_rows, summary, targets, title, to_latex, to_markdown
-from cldm.io import read_csv, write_csv, write_text
+from cldm.io import read_csv, read_json, write_csv, write_text
 from cldm.provenance import provenance
 
 
@@ -24,9 +22,9 @@ def chain_tables(physics: dict[str, dict], observables_paths: list[str], quality
         table = read_csv(obs)
         path, sites = transfer.get(p, (None, None))
         rows.append(point_rows(p, table, None if path is None else read_csv(path), sites))
-        quality = json.loads(open(qual).read())
+        quality = read_json(qual)
         notes[p] = summary(p, targets(table, physics[p]["L"], quality.get("covariance")))
-        d = json.loads(open(diag).read())
+        d = read_json(diag)
         if not d["trusted"]:
             notes[p] += f"\n{p}: CL not trusted: {'; '.join(d['reasons'])}"
     table = pd.concat(rows, ignore_index=True)

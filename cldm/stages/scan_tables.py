@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 from cldm.analysis.scan import scan_table, scan_title, summary, to_latex, to_markdown
 from cldm.analysis.tables import DAGGER, footnote
-from cldm.io import read_csv, write_csv, write_json, write_text
+from cldm.io import read_csv, read_json, write_csv, write_json, write_text
 from cldm.provenance import provenance
 
 
@@ -17,7 +15,7 @@ def scan_tables(scan: str, physics: dict, varying: list[str], moments_path: str,
     value whose CL is not trusted, and the cDM cells whose data part draws on such a training value,
     carry a dagger; the reasons follow the table and enter the summary (`untrusted_cl`)."""
     table = read_csv(moments_path)
-    diags = {label: json.loads(open(f).read()) for label, f in diagnostics_paths.items()}
+    diags = {label: read_json(f) for label, f in diagnostics_paths.items()}
     untrusted = {label: d["reasons"] for label, d in diags.items() if not d["trusted"]}
     t = scan_table(table, varying, untrusted)
     title = (f"{scan_title(scan, physics, varying)}: <z^n>; pulls (Re, Im) = (estimate - exact) / error; cDM: the "

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 import pandas as pd
 
 from cldm.analysis.tables import footnote, point_table, title, to_latex, to_markdown
-from cldm.io import read_csv, write_csv, write_text
+from cldm.io import read_csv, read_json, write_csv, write_text
 from cldm.provenance import provenance
 
 
@@ -16,7 +14,7 @@ def study_tables(physics: dict[str, dict], moments_paths: list[str], diagnostics
     """The study's tables of every point (in the order of `physics`), CSV, Markdown and LaTeX; the
     CL and DM cells of a point whose CL is not trusted carry a dagger and the reasons below."""
     points = list(physics)
-    diags = {p: json.loads(open(f).read()) for p, f in zip(points, diagnostics_paths)}
+    diags = {p: read_json(f) for p, f in zip(points, diagnostics_paths)}
     table = pd.concat([point_table(p, physics[p]["model"], read_csv(f), diags[p]["trusted"])
                        for p, f in zip(points, moments_paths)])
     titles = {p: title(p, physics[p]) for p in points}

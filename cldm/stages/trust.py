@@ -3,18 +3,11 @@ that decided whether to trust CL, CSV, Markdown and LaTeX."""
 
 from __future__ import annotations
 
-import json
-
 import pandas as pd
 
 from cldm.analysis.trust import to_latex, to_markdown, trust_rows
-from cldm.io import read_csv, write_csv, write_text
+from cldm.io import read_csv, read_json, write_csv, write_text
 from cldm.provenance import provenance
-
-
-def read_json(path: str) -> dict:
-    with open(path) as f:
-        return json.load(f)
 
 
 def study_trust(physics: dict[str, dict], moments_paths: list[str], diagnostics_paths: list[str], csv_path: str,

@@ -3,18 +3,14 @@ cl_diagnostics.json), and the study's CL errors next to the boundary terms (from
 
 from __future__ import annotations
 
-import json
-
-from cldm.io import read_csv
+from cldm.io import read_csv, read_json
 from cldm.plots.figures import point_title, save
 from cldm.plots.trust import boundary_figure, trust_figure
 
 
 def boundary(point: str, physics: dict, diagnostics_path: str, paths: list[str]) -> None:
     """B_O(Y) with its plateau and the drift histogram of one point."""
-    with open(diagnostics_path) as f:
-        diagnostics = json.load(f)
-    save(boundary_figure(diagnostics, point_title(point, physics)), paths)
+    save(boundary_figure(read_json(diagnostics_path), point_title(point, physics)), paths)
 
 
 def study(table_path: str, paths: list[str]) -> None:
