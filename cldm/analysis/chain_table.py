@@ -61,7 +61,8 @@ def point_rows(point: str, table: pd.DataFrame, transfer: pd.DataFrame | None = 
 def targets(table: pd.DataFrame, L: int, covariance: dict | None = None) -> dict:
     """The numbers the targets speak of: per estimator the RMS and largest |pull| over the Re and Im
     parts of target_keys(L) and how many exceed 3; the DM error of <phi^2> over CL's (Re, Im); and
-    the field covariance's relative Frobenius errors with their floors (from dm_quality.json)."""
+    the field covariance's relative Frobenius errors with their floors and the Fourier modes' pulls
+    (`modes`, cldm.analysis.quality.mode_pulls), from dm_quality.json."""
     out = {}
     for est in ESTIMATORS:
         p = observable_pulls(table, est).loc[target_keys(L)].to_numpy().ravel()
@@ -70,7 +71,8 @@ def targets(table: pd.DataFrame, L: int, covariance: dict | None = None) -> dict
     err = {est: t.set_index(["observable", "n"]).loc[("phi", 2)] for est, t in table.groupby("estimator")}
     out["dm_over_cl_error_phi2"] = [float(err["DM"].re_err / err["CL"].re_err), float(err["DM"].im_err / err["CL"].im_err)]
     if covariance is not None:
-        out["covariance"] = {k: v for k, v in covariance.items() if not k.startswith("kernel")}
+        out["covariance"] = {k: v for k, v in covariance.items() if not k.startswith("kernel") and k != "modes"}
+        out["modes"] = covariance.get("modes")
     return out
 
 
@@ -80,14 +82,12 @@ def summary(point: str, t: dict) -> str:
              f"{t[est]['beyond_3']} of {t[est]['numbers']} beyond 3 (<phi^2>, <phi^4>, G(0..4), chi; Re and Im)"
              for est in ESTIMATORS]
     lines.append("DM error / CL error of <phi^2>: Re {:.2f}, Im {:.2f}".format(*t["dm_over_cl_error_phi2"]))
-    comparisons = dict(t.get("covariance", {}))
-    modes = comparisons.pop("modes", None)  # cldm.analysis.quality.mode_pulls
-    for name, c in comparisons.items():
+    for name, c in t.get("covariance", {}).items():
         lines.append(f"field covariance, {name.replace('_', ' ')}: relative Frobenius error {c['rel_frobenius']:.2e} "
                      f"(statistical floor {c['floor']:.2e}, ratio {c['ratio']:.2f})")
-    if modes:
+    if t.get("modes"):
         lines.append("Fourier modes <phi~_k phi~_-k>, DM - CL pulls (Re, Im): "
-                     + "; ".join(f"n = {m['n']}: {m['pull'][0]:+.1f}, {m['pull'][1]:+.1f}" for m in modes))
+                     + "; ".join(f"n = {m['n']}: {m['pull'][0]:+.1f}, {m['pull'][1]:+.1f}" for m in t["modes"]))
     return "\n".join(f"{point}: {line}" for line in lines)
 
 
