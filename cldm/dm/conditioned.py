@@ -133,6 +133,13 @@ def features(v: torch.Tensor) -> torch.Tensor:
     return torch.cat([v, v**3 / 3], dim=-1)
 
 
+def add_features_grad(dv: torch.Tensor, v: torch.Tensor, d: torch.Tensor) -> torch.Tensor:
+    """dv += dL/dv through `features`, given d = dL/dfeatures(v) (..., 2 dim): d's v part plus its
+    cubes' part times v^2 (in place; the training step by hand, cldm.dm.conditioned_backprop)."""
+    dim = v.shape[-1]
+    return dv.add_(d[..., :dim]).addcmul_(d[..., dim:], v * v)
+
+
 class AtParameters(nn.Module):
     """A conditioned model at fixed parameters p: the score s_theta(u, t | p) as forward(u, t), with
     ScoreNet's sde, standardize, destandardize, gaussian_law and data_score (the global whitening),
