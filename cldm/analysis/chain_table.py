@@ -8,6 +8,7 @@ import pandas as pd
 
 from cldm.analysis.observables import Key, observable_pulls
 from cldm.analysis.stats import format_complex
+from cldm.analysis.tables import math_cell
 
 ESTIMATORS = ("CL", "DM")
 TRANSFER_KEYS: tuple[Key, ...] = (("phi", 2), ("G", 1))
@@ -106,7 +107,7 @@ def to_latex(rows: pd.DataFrame, titles: dict[str, str], notes: dict[str, str]) 
     for point, t in rows.groupby("point", sort=False):
         out += [f"% {titles[point]}", r"\begin{tabular}{lccccc}", r"\hline",
                 r"quantity & exact & CL & DM & pull CL & pull DM \\", r"\hline"]
-        out += [" & ".join([f"${_tex_name(r.quantity)}$", *(_tex(c) for c in (r.exact, r.CL, r.DM)), r.pull_CL,
+        out += [" & ".join([f"${_tex_name(r.quantity)}$", *(math_cell(c) for c in (r.exact, r.CL, r.DM)), r.pull_CL,
                             r.pull_DM]) + r" \\" for r in t.itertuples()]
         out += [r"\hline", r"\end{tabular}", *(f"% {line}" for line in notes[point].splitlines()), ""]
     return "\n".join(out) + "\n"
@@ -115,10 +116,6 @@ def to_latex(rows: pd.DataFrame, titles: dict[str, str], notes: dict[str, str]) 
 def _tex_name(name: str) -> str:
     return (name.replace("<", r"\langle ").replace(">", r"\rangle ").replace("phi", r"\phi").replace("chi", r"\chi")
             .replace("kappa_4", r"\kappa_4"))
-
-
-def _tex(cell: str) -> str:
-    return "$" + cell.replace("i", r"\,i") + "$" if cell else ""
 
 
 def title(point: str, physics: dict) -> str:

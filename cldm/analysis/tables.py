@@ -101,8 +101,8 @@ def _tex_quantity(label: str) -> str:
 
 
 def math_cell(cell: str) -> str:
-    """A cell of a table (a complex value, perhaps with a dagger) as LaTeX math."""
-    return "$" + cell.replace(DAGGER, r"^\dagger").replace("i", r"\,i") + "$"
+    """A cell of a table (a complex value, perhaps with a dagger) as LaTeX math; an empty cell stays empty."""
+    return "$" + cell.replace(DAGGER, r"^\dagger").replace("i", r"\,i") + "$" if cell else ""
 
 
 def title(point: str, physics: dict) -> str:
