@@ -148,32 +148,35 @@ import resource, sys
 import numpy as np, torch
 torch.set_num_threads(1)
 from cldm.job import keep_freed_memory
-if sys.argv[1] == "keep":
-    assert keep_freed_memory()
+assert keep_freed_memory()
 from cldm.dm.train import train
 from cldm.settings.scan import ConditionedTraining
 rng = np.random.default_rng(0)
 rows = np.hstack([rng.standard_normal((50000, 2)), rng.choice([0.5, 1.0], size=(50000, 1))])
-before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-train(rows, rows[:4096], ConditionedTraining(steps=100, batch_size=4096, log_every=1000, warmup=1), seed=0,
-      family="conditioned")
+for steps in (20, 100):
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    train(rows, rows[:4096], ConditionedTraining(steps=steps, batch_size=4096, log_every=1000, warmup=1), seed=0,
+          family="conditioned")
 print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
 """
 
 
 def test_jobs_keep_the_memory_they_free(tmp_path, monkeypatch):
-    """cldm.job.run lets glibc keep freed memory (keep_freed_memory): 100 steps of a scan's training
-    (4096 rows) page-fault their activations in anew every step by default (measured 142 000 minor
-    faults) and hardly at all once it is kept (8 000, most of them the first step's): at least 5x
-    fewer; and every job calls it."""
+    """cldm.job.run lets glibc keep freed memory (keep_freed_memory). Once it is kept, a scan's
+    training (4096 rows) that follows another in the same process reuses the memory the first one
+    faulted in (~6 400 minor faults): its 100 steps fault 9-523 pages (8 runs, half of them beside a
+    CPU load, 7 Dec). By default glibc returns freed activations and each step faults them in anew:
+    33 000-158 000 faults for the same 100 steps. The test bounds them at 30 a step. (An earlier
+    form compared the totals with and without, at least 5x fewer; the default's total varies 5x from
+    run to run as glibc's thresholds slide, and one CI run measured 4.9x.) And every job calls it."""
     import subprocess
     import sys
 
     from cldm import job
 
-    faults = {mode: int(subprocess.run([sys.executable, "-c", FAULTS_OF_TRAINING, mode], capture_output=True,
-                                       text=True, check=True).stdout) for mode in ("default", "keep")}
-    assert faults["keep"] * 5 < faults["default"], faults
+    faults = int(subprocess.run([sys.executable, "-c", FAULTS_OF_TRAINING], capture_output=True, text=True,
+                                check=True).stdout)
+    assert faults < 30 * 100, faults
     calls = []
     monkeypatch.setattr(job, "keep_freed_memory", lambda: calls.append(1))
     job.run(FakeSnakemake(tmp_path / "train.log"), "train", lambda sm: None)
