@@ -9,7 +9,9 @@ import pytest
 import torch
 import yaml
 
-from cldm.analysis.scan import carried_data, data_weights, frame, scan_table, summary, to_latex, value_rows
+from cldm.analysis.moments import NMAX
+from cldm.analysis.scan import (carried_data, data_weights, frame, scan_table, shared_tau2, summary, to_latex,
+                                 value_rows)
 from cldm.analysis.tables import DAGGER
 from cldm.analysis.stats import random_effects
 from cldm.config import config_errors, load_study
@@ -159,6 +161,30 @@ def test_the_data_part_at_a_test_value_is_the_interpolated_data_with_its_error()
     assert np.allclose(d["re"], [[2.0], [3.0]]) and np.allclose(v["re"], 0.2 / np.sqrt(2))
 
 
+def test_members_that_happen_to_agree_at_a_value_get_the_spread_of_the_scan():
+    """Six values, four members each, within errors s and a spread 3 s of the members around their
+    data, except at value 2, where the members agree exactly. Each value's own Paule-Mandel tau
+    would be 0 there; the scan's spread gives it the others' tau^2 (> 0), in units of the members'
+    variance per sample: value 3, with 4x the samples and half the within errors, gets the same."""
+    rng = np.random.default_rng(9)
+    members, data, counts = [], [], []
+    for v in range(6):
+        n = 400_000 if v == 3 else 100_000
+        s = 1e-3 * np.sqrt(1e5 / n)
+        d = {part: rng.normal(0, 1, (4, NMAX)) for part in ("re", "im")}
+        y = {part: d[part] + (0 if v == 2 else rng.normal(0, 3e-3, (4, NMAX))) for part in ("re", "im")}
+        members.append([[{"re": y["re"][k, i], "re_err": s, "im": y["im"][k, i], "im_err": s} for i in range(NMAX)]
+                        for k in range(4)])
+        data.append(d)
+        counts.append(np.full(4, n))
+    tau2 = shared_tau2(members, data, counts)
+    for part in ("re", "im"):
+        at = np.array([t[part] for t in tau2])  # (values, NMAX)
+        assert np.allclose(at, at[0], rtol=1e-9, atol=0) and np.all(at > 0), at
+        own = random_effects(np.array([m[0][part] for m in members[2]]), np.full(4, 1e-3), data[2][part][:, 0])
+        assert own["tau"] == 0
+
+
 # ---- the conditioned model on Gaussian data: exact CL covariance across B --------------------------
 
 TRAIN_B = (1.0, 1.2, 1.4, 1.6, 1.8, 2.0)
@@ -199,8 +225,9 @@ def gaussian_scan(tmp_path_factory):
 
 
 def pooled_covariance(gaussian_scan, b: float) -> tuple[np.ndarray, np.ndarray]:
-    """The ensemble's covariance at B, pooled as the scan's moments are: random effects over the
-    members' deviations from their data carried to B (cldm.analysis.scan.data_weights)."""
+    """The ensemble's covariance at B: random effects over the members' deviations from their data
+    carried to B (cldm.analysis.scan.data_weights), with B's own spread (the scan's moments share
+    theirs over the values in range, cldm.analysis.scan.shared_tau2; here two values stand alone)."""
     members, data = gaussian_scan
     w = data_weights(np.array(TRAIN_B)[:, None], [b])
     est = []

@@ -3,7 +3,7 @@ import pytest
 
 from cldm.analysis.control_variates import cv_moments
 from cldm.analysis.stats import (control_variate_means, format_complex, format_value, mean_error, moments,
-                                 random_effects, tau_int)
+                                 random_effects, shared_spread, tau_int)
 
 
 def ar1(phi: float, shape: tuple[int, int], seed: int) -> np.ndarray:
@@ -92,6 +92,40 @@ def test_random_effects_with_data_coverage_on_synthetic_ensembles():
         r = random_effects(d + rng.normal(0, spread, k) + rng.normal(0, s, k), np.full(k, s), d, np.full(k, v))
         hits += abs(r["mean"]) < r["err"]
     assert 0.63 < hits / 2000 < 0.73
+
+
+def test_a_shared_spread_of_one_group_is_its_paule_mandel_tau():
+    rng = np.random.default_rng(6)
+    e, s = rng.normal(0, 1.0, 4), rng.uniform(0.1, 0.3, 4)
+    assert shared_spread([e], [s], [2.5]) * 2.5 == pytest.approx(random_effects(e, s)["tau"] ** 2, rel=1e-9)
+    assert shared_spread([np.zeros(4)], [s], [1.0]) == 0
+
+
+def test_a_shared_spread_recovers_the_spread_of_groups_of_different_scales():
+    """40 groups of 4 with tau_v^2 = rho c_v, the c_v over a factor 100 and the within errors half
+    of tau_v: rho within 4 of its standard errors, sqrt(2 / dof) (1 + s^2 / tau^2) relative, dof = 120."""
+    rng = np.random.default_rng(7)
+    rho, c = 4.0, np.geomspace(0.01, 1.0, 40)
+    s = [np.full(4, 0.5 * np.sqrt(rho * cv)) for cv in c]
+    e = [rng.normal(3 * cv, np.sqrt(rho * cv), 4) + rng.normal(0, sv) for cv, sv in zip(c, s)]
+    tolerance = 4 * np.sqrt(2 / 120) * (1 + 0.25)
+    assert shared_spread(e, s, list(c)) == pytest.approx(rho, rel=tolerance)
+
+
+def test_a_spread_shared_by_a_scans_values_covers_where_four_members_alone_do_not():
+    """Scans of 10 values, 4 members each with a true spread tau = 2 s: the error of the pooled mean
+    with the spread shared by the values covers the truth at the nominal 68%; with each value's own
+    Paule-Mandel tau (3 degrees of freedom, 0 where the members happen to agree) clearly less."""
+    rng = np.random.default_rng(8)
+    s, tau, hits = np.full(4, 0.1), 0.2, {"shared": 0, "own": 0}
+    for _ in range(300):
+        e = [rng.normal(0, tau, 4) + rng.normal(0, 0.1, 4) for _ in range(10)]
+        rho = shared_spread(e, [s] * 10, [1.0] * 10)
+        for ev in e:
+            hits["shared"] += abs(random_effects(ev, s, tau2=rho)["mean"]) < random_effects(ev, s, tau2=rho)["err"]
+            hits["own"] += abs(random_effects(ev, s)["mean"]) < random_effects(ev, s)["err"]
+    shared, own = hits["shared"] / 3000, hits["own"] / 3000
+    assert 0.65 < shared < 0.71 and own < shared - 0.05, hits
 
 
 @pytest.mark.parametrize(

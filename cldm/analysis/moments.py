@@ -143,11 +143,13 @@ def share_data(z_cl: np.ndarray, shares: list[np.ndarray], cl: list[dict]) -> tu
             {part: scale * np.array([r[f"{part}_err"] for r in cl])[None, :] for part in PARTS})
 
 
-def pooled_rows(per_member: list[list[dict]], data: dict, data_err: dict,
-                estimator: str = "DM") -> tuple[list[dict], list[dict]]:
+def pooled_rows(per_member: list[list[dict]], data: dict, data_err: dict, estimator: str = "DM",
+                tau2: dict | None = None) -> tuple[list[dict], list[dict]]:
     """Moment rows of the table and of the error budget of an ensemble's estimate: for each n and
     part, the members' estimates (`member_estimates`) pooled by cldm.analysis.stats.random_effects
-    against their data d_k with known errors v_k (`share_data`: (members, NMAX) arrays per part).
+    against their data d_k with known errors v_k (`share_data`: (members, NMAX) arrays per part),
+    with the between-member variance `tau2` ((NMAX,) per part) where it was estimated beyond these
+    members (a scan's, cldm.analysis.scan.shared_tau2), else by random_effects from them.
     (A point's table pools moments and cumulants alike in `ensemble_estimates`; a scan, the
     moments at each value with its own data part, through this.)"""
     rows, budget = [], []
@@ -155,7 +157,7 @@ def pooled_rows(per_member: list[list[dict]], data: dict, data_err: dict,
         row = dict(quantity=MOMENT, n=i + 1, estimator=estimator)
         for part in PARTS:
             pooled = random_effects([m[i][part] for m in per_member], [m[i][f"{part}_err"] for m in per_member],
-                                    data[part][:, i], data_err[part][:, i])
+                                    data[part][:, i], data_err[part][:, i], None if tau2 is None else tau2[part][i])
             row.update({part: pooled["mean"], f"{part}_err": pooled["err"]})
             budget.append(dict(quantity=MOMENT, n=i + 1, estimator=estimator, part=part, value=pooled["mean"],
                                err=pooled["err"], err_within=pooled["err_within"], err_data=pooled["err_data"],

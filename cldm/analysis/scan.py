@@ -19,9 +19,9 @@ from collections.abc import Collection
 import numpy as np
 import pandas as pd
 
-from cldm.analysis.moments import NMAX, pooled_rows, share_data
+from cldm.analysis.moments import NMAX, PARTS, pooled_rows, share_data
 from cldm.analysis.quantities import COLUMNS, MOMENT
-from cldm.analysis.stats import format_complex, moments
+from cldm.analysis.stats import format_complex, moments, shared_spread
 from cldm.analysis.tables import DAGGER, math_cell
 from cldm.physics.exact import exact_moments
 
@@ -29,7 +29,6 @@ ESTIMATOR = "cDM"
 """The conditioned model's estimator name in the tables."""
 NEAREST = "nearest"
 """The per-point model of the nearest training value, at a test value."""
-PARTS = ("re", "im")
 NS = (2, 4, 6)
 """Moments of the scan's tables and targets."""
 
@@ -70,12 +69,37 @@ def carried_data(weights: np.ndarray, summaries: list[tuple]) -> tuple[dict, dic
     return d, v
 
 
+def shared_tau2(members: list[list[list[dict]]], data: list[dict], counts: list[np.ndarray]) -> list[dict]:
+    """The members' between-model variance at each of a scan's values, estimated from all of them at
+    once: tau_v^2 = rho g_v^2 at value v, g_v^2 = mean_k N_vk s_vk^2 the members' variance per
+    sample (N_vk samples, within-error s_vk: the same at every value up to the law of z^n there),
+    and rho, for each n and part, from the deviations e_vk = y_vk - d_vk of the members' estimates
+    y_vk (`members[v]`, as `member_estimates`) from their data part d_vk (`data[v]`, as
+    `carried_data`) at every value (cldm.analysis.stats.shared_spread). The members' spread is one
+    multiple of their per-sample spread over the values: estimated from 3 degrees of freedom at
+    each value (4 members), not from that value's 3 alone, which made it 0 where the members happen
+    to agree and up to 4x wider where they happen to disagree (docs/scans.md). Returns one
+    {part: (NMAX,) tau^2} per value."""
+    out = [{part: np.zeros(NMAX) for part in PARTS} for _ in members]
+    for part in PARTS:
+        for i in range(NMAX):
+            y = [np.array([m[i][part] for m in per]) for per in members]
+            s = [np.array([m[i][f"{part}_err"] for m in per]) for per in members]
+            g2 = [float(np.mean(np.asarray(n) * sv**2)) for n, sv in zip(counts, s, strict=True)]
+            rho = shared_spread([yv - d[part][:, i] for yv, d in zip(y, data, strict=True)], s, g2)
+            for tau2, g in zip(out, g2):
+                tau2[part][i] = rho * g
+    return out
+
+
 def value_rows(value: dict, params: list[str], cl: list[dict] | None, per_member: list[list[dict]],
-               data: dict, data_err: dict, nearest: pd.DataFrame | None = None) -> tuple[list[dict], list[dict]]:
+               data: dict, data_err: dict, nearest: pd.DataFrame | None = None,
+               tau2: dict | None = None) -> tuple[list[dict], list[dict]]:
     """Rows of the scan's moments table at one value (dict of cldm.scans.ScanValue): exact, CL (where
-    it has a CL run), cDM (the members' estimates `per_member` pooled against the data part), and the
-    DM rows of the nearest training value's per-point model (`nearest`, its moments table) if
-    given; and the cDM's error budget."""
+    it has a CL run), cDM (the members' estimates `per_member` pooled against the data part, with
+    the between-member variance `tau2` of `shared_tau2`, or without it that of these members
+    alone), and the DM rows of the nearest training value's per-point model (`nearest`, its
+    moments table) if given; and the cDM's error budget."""
     head = dict(label=value["label"], role=value["role"], in_range=value["in_range"],
                 **{k: value["physics"][k] for k in params})
     exact = exact_moments(**value["physics"], nmax=NMAX)
@@ -83,7 +107,7 @@ def value_rows(value: dict, params: list[str], cl: list[dict] | None, per_member
             for n, v in exact.items()]
     if cl is not None:
         rows += [dict(quantity=MOMENT, n=r["n"], estimator="CL", **{k: r[k] for k in COLUMNS[3:]}) for r in cl]
-    pooled, budget = pooled_rows(per_member, data, data_err, ESTIMATOR)
+    pooled, budget = pooled_rows(per_member, data, data_err, ESTIMATOR, tau2)
     rows += pooled
     if nearest is not None:
         dm = nearest[(nearest.quantity == MOMENT) & (nearest.estimator == "DM")]

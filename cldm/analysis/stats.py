@@ -88,14 +88,15 @@ def control_variate_means(f: np.ndarray, g: np.ndarray, g_mean: np.ndarray) -> t
 
 
 def random_effects(values: np.ndarray, errors: np.ndarray, data: np.ndarray | None = None,
-                   data_errors: np.ndarray | None = None) -> dict[str, float]:
+                   data_errors: np.ndarray | None = None, tau2: float | None = None) -> dict[str, float]:
     """Random-effects pooling of K estimates y_k with within-errors s_k (Paule-Mandel).
 
     The between-model variance tau^2 solves Q(tau^2) = sum w_k (e_k - e_w)^2 = K - 1 with weights
     w_k = 1/(s_k^2 + tau^2) and e_w their weighted mean (tau^2 = 0 if Q(0) <= K - 1); the pooled
     mean is y_w = sum w_k y_k / sum w_k, its error 1/sqrt(sum w_k). Unlike DerSimonian-Laird's
     one-step moment estimate, this does not shrink tau when the s_k are small and unequal (with
-    s_k -> 0 it gives the sample variance of the y_k).
+    s_k -> 0 it gives the sample variance of the y_k). With `tau2` given (a spread estimated from
+    more than these K estimates, `shared_spread`), it is used as it is.
 
     Members that learned from independent data with known means d_k and errors v_k: the spread is
     that of the deviations e_k = y_k - d_k, and the data add their own error,
@@ -106,16 +107,8 @@ def random_effects(values: np.ndarray, errors: np.ndarray, data: np.ndarray | No
     d = np.zeros_like(y) if data is None else np.asarray(data, float)
     v2 = np.zeros_like(y) if data_errors is None else np.asarray(data_errors, float) ** 2
     e, k = y - d, y.size
-
-    def excess_q(tau2: float) -> float:
-        w = 1 / (s2 + tau2)
-        return float(np.sum(w * (e - np.sum(w * e) / np.sum(w)) ** 2) - (k - 1))
-
-    tau2 = 0.0
-    if k > 1 and excess_q(0.0) > 0:
-        from scipy import optimize  # 0.14 s of every import of this module, needed here alone
-
-        tau2 = optimize.brentq(excess_q, 0.0, float(np.sum((e - e.mean()) ** 2) / (k - 1)), xtol=1e-300, rtol=1e-12)
+    if tau2 is None:
+        tau2 = _paule_mandel([(e, s2, 1.0)])
     w = 1 / (s2 + tau2)
     err_data = float(np.sqrt(np.sum(w**2 * v2)) / np.sum(w))
     return dict(
@@ -125,6 +118,42 @@ def random_effects(values: np.ndarray, errors: np.ndarray, data: np.ndarray | No
         err_data=err_data,
         tau=float(np.sqrt(tau2)),
     )
+
+
+def shared_spread(deviations: list[np.ndarray], errors: list[np.ndarray], scales: list[float]) -> float:
+    """rho of a between-model variance tau_v^2 = rho scale_v shared by G groups (the values of a
+    scan) of K estimates each, their deviations e_vk with within-errors s_vk: Paule-Mandel's
+    equation summed over the groups,
+
+        sum_v Q_v(rho scale_v) = sum_v (K - 1),   Q_v(tau^2) = sum_k w_vk (e_vk - e_vw)^2,
+
+    w_vk = 1/(s_vk^2 + tau^2) as in `random_effects` (rho = 0 if the left side is at most the right
+    at rho = 0). One group: rho scale_1 is random_effects' tau^2. From K = 4 members one group's
+    tau^2 has 3 degrees of freedom: it is 0 where four members happen to agree and wide where they
+    happen to disagree; G groups give it G (K - 1) (the generalised Q statistic's estimating
+    equation, DerSimonian & Kacker, Contemp. Clin. Trials 28 (2007) 105, summed over groups)."""
+    return _paule_mandel([(np.asarray(e, float), np.asarray(s, float) ** 2, float(c))
+                          for e, s, c in zip(deviations, errors, scales, strict=True)])
+
+
+def _paule_mandel(groups: list[tuple[np.ndarray, np.ndarray, float]]) -> float:
+    """rho solving sum_g Q_g(rho c_g) = sum_g (K_g - 1) over groups (e, s^2, c); 0 if none exceeds."""
+    dof = sum(e.size - 1 for e, _, _ in groups)
+
+    def excess_q(rho: float) -> float:
+        q = 0.0
+        for e, s2, c in groups:
+            w = 1 / (s2 + rho * c)
+            q += float(np.sum(w * (e - np.sum(w * e) / np.sum(w)) ** 2))
+        return q - dof
+
+    if dof < 1 or excess_q(0.0) <= 0:
+        return 0.0
+    from scipy import optimize  # 0.14 s of every import of this module, needed here alone
+
+    # at rho c_g >= the sample variance of every group, Q_g <= sum (e - mean)^2 / (rho c_g) <= K_g - 1
+    top = max(float(np.sum((e - e.mean()) ** 2)) / (e.size - 1) / c for e, _, c in groups if e.size > 1)
+    return optimize.brentq(excess_q, 0.0, top, xtol=1e-300, rtol=1e-12)
 
 
 def format_value(value: float, err: float) -> str:
