@@ -1,9 +1,10 @@
 """The moments of a parameter scan: exact, CL and the conditioned model (cDM) at every value, and
 the per-point model of the nearest training value (the cheap alternative) at the test values.
 
-The cDM at a value pools its ensemble members exactly as a point's DM (cldm.analysis.moments:
+The cDM at a value pools its ensemble members as a point's DM does (cldm.analysis.moments:
 random effects over the members' deviations from their own data, whose known CL error enters the
-error bar). At a training value a member's data are <z^n> of its own share of that value's chains.
+error bar), except that the members' spread in range is estimated from all the values at once
+(`shared_tau2`). At a training value a member's data are <z^n> of its own share of that value's chains.
 At any other value the model saw no data: its data part is the members' data at the training values
 carried over with the weights of `data_weights` (linear interpolation between the two neighbouring
 training values), d_k(p) = sum_j w_j d_kj with error v_k(p) = (sum_j w_j^2 v_kj^2)^(1/2) (the values'
