@@ -99,6 +99,8 @@ def test_a_shared_spread_of_one_group_is_its_paule_mandel_tau():
     e, s = rng.normal(0, 1.0, 4), rng.uniform(0.1, 0.3, 4)
     assert shared_spread([e], [s], [2.5]) * 2.5 == pytest.approx(random_effects(e, s)["tau"] ** 2, rel=1e-9)
     assert shared_spread([np.zeros(4)], [s], [1.0]) == 0
+    with pytest.raises(ValueError, match="scale must be > 0"):
+        shared_spread([e, e], [s, s], [1.0, 0.0])
 
 
 def test_a_shared_spread_recovers_the_spread_of_groups_of_different_scales():

@@ -132,6 +132,8 @@ def shared_spread(deviations: list[np.ndarray], errors: list[np.ndarray], scales
     tau^2 has 3 degrees of freedom: it is 0 where four members happen to agree and wide where they
     happen to disagree; G groups give it G (K - 1) (the generalised Q statistic's estimating
     equation, DerSimonian & Kacker, Contemp. Clin. Trials 28 (2007) 105, summed over groups)."""
+    if not all(c > 0 for c in scales):
+        raise ValueError(f"shared_spread: every group's scale must be > 0, got {list(scales)}")
     return _paule_mandel([(np.asarray(e, float), np.asarray(s, float) ** 2, float(c))
                           for e, s, c in zip(deviations, errors, scales, strict=True)])
 
