@@ -164,9 +164,9 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
 def test_jobs_keep_the_memory_they_free(tmp_path, monkeypatch):
     """cldm.job.run lets glibc keep freed memory (keep_freed_memory). Once it is kept, a scan's
     training (4096 rows) that follows another in the same process reuses the memory the first one
-    faulted in (~6 400 minor faults): its 100 steps fault 9-523 pages (8 runs, half of them beside a
-    CPU load, 7 Dec). By default glibc returns freed activations and each step faults them in anew:
-    33 000-158 000 faults for the same 100 steps. The test bounds them at 30 a step. (An earlier
+    faulted in (~6 400 minor faults): its 100 steps fault 9-523 pages (4 runs beside a CPU load,
+    7 Dec). By default glibc returns freed activations and each step faults them in anew:
+    33 000-158 000 faults for the same 100 steps (4 runs). The test bounds them at 30 a step. (An earlier
     form compared the totals with and without, at least 5x fewer; the default's total varies 5x from
     run to run as glibc's thresholds slide, and one CI run measured 4.9x.) And every job calls it."""
     import subprocess
