@@ -41,7 +41,8 @@ def scan_moments(scan: str, values: list[dict], params: list[str], training: Con
         data_err.append(e)
         counts.append(np.unique(dm["member"], return_counts=True)[1])  # in member_estimates' order
     inside = [i for i, v in enumerate(values) if v["in_range"]]
-    tau2 = dict(zip(inside, shared_tau2(*([x[i] for i in inside] for x in (members, data, counts)))))
+    tau2 = dict(zip(inside, shared_tau2([members[i] for i in inside], [data[i] for i in inside],
+                                        [counts[i] for i in inside])))
     rows, budget = [], []
     for i, v in enumerate(values):
         has_cl = v["role"] != "grid"  # a grid value may share its label with a CL value
