@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from cldm.dm.dense import linear, times
 from cldm.dm.model import ScoreNet
 
 
@@ -123,7 +124,7 @@ def dsm_loss_and_grad(model: ScoreNet, u: torch.Tensor, t: torch.Tensor | Levels
         a = torch.baddbmm(torch.addmm(first.bias, e, w_e.T)[:, None, :], v, w_u.T.expand(m, -1, -1))
         hs = [torch.nn.functional.leaky_relu(a.view(rows, -1), slope, inplace=True)]
         for layer in rest:
-            hs.append(torch.nn.functional.leaky_relu(torch.addmm(layer.bias, hs[-1], layer.weight.T), slope, inplace=True))
+            hs.append(torch.nn.functional.leaky_relu(linear(hs[-1], layer.weight, layer.bias), slope, inplace=True))
         f = torch.addmm(model.out.bias[:, None], model.out.weight, hs[-1].T).T.reshape(m, -1, dim)  # 1.6x h W^T
         r = torch.addcmul(z, torch.addcmul(f, sigma, v, value=-1), inv_c)  # sigma s + z = z + (f - sigma v) / c
         loss = torch.dot(r.view(-1), r.view(-1)) / rows
@@ -134,9 +135,9 @@ def dsm_loss_and_grad(model: ScoreNet, u: torch.Tensor, t: torch.Tensor | Levels
         backs = [model.out.weight, *(layer.weight for layer in reversed(rest))]  # the order of their use
         backs = backward_weights(backs, low, gen)
         for layer, h, below, back in zip(reversed(rest), reversed(hs[1:]), reversed(hs[:-1]), backs):
-            delta = torch.ops.aten.leaky_relu_backward(delta @ back, h, slope, True)
+            delta = torch.ops.aten.leaky_relu_backward(times(delta, back), h, slope, True)
             grads[layer.weight], grads[layer.bias] = (delta.T @ below).to(own), delta.sum(0, dtype=own)
-        delta = torch.ops.aten.leaky_relu_backward(delta @ backs[-1], hs[0], slope, True).to(own)
+        delta = torch.ops.aten.leaky_relu_backward(times(delta, backs[-1]), hs[0], slope, True).to(own)
         per_level = delta.view(m, -1, delta.shape[-1]).sum(1)
         grads[first.weight] = torch.cat([(v.view(rows, dim).T @ delta).T, per_level.T @ e], dim=1)
         grads[first.bias] = per_level.sum(0)

@@ -34,6 +34,7 @@ import torch.nn.functional as F
 from cldm import CldmError
 from cldm.dm.backprop import Levels, backward_weights, levels
 from cldm.dm.conditioned import ConditionedScoreNet, add_features_grad, features
+from cldm.dm.dense import linear, times
 
 
 def distinct_rows(p: torch.Tensor) -> torch.Tensor:
@@ -113,7 +114,7 @@ def conditioned_loss_and_grad(model: ConditionedScoreNet, rows: torch.Tensor, t:
         hs = []
         for i, layer in enumerate(model.layers):
             if i:
-                pre.append(torch.addmm(layer.bias, hs[-1].view(rows_n, -1), layer.weight.T).view(m, -1, layer.out_features))
+                pre.append(linear(hs[-1].view(rows_n, -1), layer.weight, layer.bias).view(m, -1, layer.out_features))
             hs.append(F.leaky_relu(torch.addcmul(shifts[i], pre[-1], scales[i]), slope, inplace=True))
         f = torch.addmm(model.out.bias, hs[-1].view(rows_n, -1), model.out.weight.T).view(m, -1, dim)
         r = f / sigma - v
@@ -137,7 +138,7 @@ def conditioned_loss_and_grad(model: ConditionedScoreNet, rows: torch.Tensor, t:
         backs = backward_weights(backs, low, gen)
         hs_low = [h.to(low) for h in hs]  # .to(own dtype) is the tensor itself: no copy
         dfilm = []
-        delta = df.to(low) @ backs[0]
+        delta = times(df.to(low), backs[0])
         for i in reversed(range(len(model.layers))):
             dh = torch.ops.aten.leaky_relu_backward(delta.view_as(hs[i]), hs_low[i], slope, True)
             dfilm.append(torch.cat([(dh * pre[i]).sum(1), dh.sum(1, dtype=own)], dim=-1))
@@ -145,7 +146,7 @@ def conditioned_loss_and_grad(model: ConditionedScoreNet, rows: torch.Tensor, t:
             if i:
                 grads[model.layers[i].weight] = (da.T @ hs_low[i - 1].view(rows_n, -1)).to(own)
                 grads[model.layers[i].bias] = da.sum(0, dtype=own)
-                delta = da @ backs[len(model.layers) - i]
+                delta = times(da, backs[len(model.layers) - i])
         da = da.to(own)
         per_level = da.view(m, -1, da.shape[-1]).sum(1)
         grads[first.weight] = torch.cat([(fv.view(rows_n, model.inputs).T @ da).T, per_level.T @ e], dim=1)  # 8x faster than da.T @ v
