@@ -7,7 +7,8 @@ and whether the two give the same bits. Steps: optimiser steps of the point's mo
 'score', the study's training settings) and of the scan's conditioned model (config/scan.yaml's
 settings), with `cldm.dm.dense` using oneDNN and with it falling back to `addmm` everywhere
 (`_ONEDNN` set to None), alternating on the same data, CPU seconds of one thread; and whether the
-two give the same weights after `--check` steps.
+two give the same weights after `--check` steps. Sampling: a score model's forward pass (the
+samplers' network evaluation) at 65 536 rows, each way, and whether its output is the same.
 
     .venv/bin/python benchmarks/dense_products.py [--steps 300] [--repeats 3] [--check 100]
 """
@@ -24,6 +25,8 @@ import yaml
 
 import cldm.dm.dense as dense
 from cldm.config import load_study
+from cldm.dm.model import ScoreNet
+from cldm.dm.sde import VESDE
 from cldm.dm.train import train
 from cldm.job import keep_freed_memory
 
@@ -57,6 +60,26 @@ def products() -> dict:
     return out
 
 
+def forward(rows: int = 65536) -> dict:
+    """ms a forward pass of ScoreNet (the study's network, weights moved from their initialisation)
+    at `rows` rows, oneDNN against addmm, alternating; and whether the outputs are the same."""
+    torch.manual_seed(0)
+    net = ScoreNet(VESDE(25.0), torch.zeros(2), torch.eye(2), (64, 64, 64), 128).requires_grad_(False)
+    with torch.no_grad():
+        for w in net.parameters():
+            w.add_(0.3 * torch.randn_like(w))
+        u, t = torch.randn(rows, 2), torch.tensor(0.3)
+        times, out = {True: [], False: []}, {}
+        for _ in range(3):
+            for fast in (False, True):
+                dense._ONEDNN = ONEDNN if fast else None
+                times[fast].append(per_call_us(lambda: net(u, t), 20) / 1e3)
+                out[fast] = net(u, t)
+    dense._ONEDNN = ONEDNN
+    mkl, fast = statistics.median(times[False]), statistics.median(times[True])
+    return dict(rows=rows, mkl_ms=mkl, onednn_ms=fast, speedup=mkl / fast, same_bits=bool(torch.equal(out[True], out[False])))
+
+
 def step_s(rows: np.ndarray, family: str, settings, steps: int, fast: bool) -> tuple[float, str]:
     """CPU seconds per optimiser step, and a hash of the trained weights."""
     dense._ONEDNN = ONEDNN if fast else None
@@ -87,7 +110,7 @@ def main() -> None:
     p = rng.choice([v.values for v in spec.role("train")], size=len(xy))
     cases = {"point": (xy, "score", next(iter(study.points.values())).training),
              "scan": (np.hstack([xy, p]), "conditioned", spec.training)}
-    result = {"products": products(), "steps": {}}
+    result = {"products": products(), "forward": forward(), "steps": {}}
     for name, (rows, family, settings) in cases.items():
         times = {True: [], False: []}
         for _ in range(a.repeats):  # alternating: both see the same load

@@ -20,6 +20,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from cldm import CldmError
+from cldm.dm.dense import linear
 from cldm.dm.model import GaussianFourierProjection, ScoreNet
 from cldm.dm.sde import VESDE
 
@@ -92,7 +93,7 @@ class ConditionedScoreNet(nn.Module):
         e = F.linear(self.embed(torch.log(sigma.reshape(m)) / 4), w_e, first.bias)
         h = self._modulate(F.linear(features(v), w_u) + e[:, None, :], 0, c)
         for i, layer in enumerate(rest, 1):
-            h = self._modulate(layer(h), i, c)
+            h = self._modulate(linear(h, layer.weight, layer.bias), i, c)
         r = self.out(h) / sigma - v
         r1 = r[..., 1] / c11
         return torch.stack([(r[..., 0] - c10 * r1) / c00, r1], dim=-1).reshape(u.shape)  # C^-T (F / sigma - v)

@@ -27,11 +27,11 @@ def onednn(x: torch.Tensor, weight: torch.Tensor) -> bool:
 
 
 def linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = None) -> torch.Tensor:
-    """x W^T + b for x of shape (rows, in), weight (out, in), bias (out,) or None: oneDNN's float32
-    inner product where `onednn` says so, else `torch.addmm` (or `x @ W^T` without a bias)."""
+    """x W^T + b for x of shape (..., in), weight (out, in), bias (out,) or None: oneDNN's float32
+    inner product where `onednn` says so, else `torch.nn.functional.linear` (`addmm` on the rows)."""
     if onednn(x, weight):
         return _ONEDNN(x, weight, bias, "none", [], "")
-    return x @ weight.T if bias is None else torch.addmm(bias, x, weight.T)
+    return torch.nn.functional.linear(x, weight, bias)
 
 
 def times(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:

@@ -7,6 +7,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from cldm.dm.dense import linear
 from cldm.dm.sde import VESDE
 
 
@@ -73,7 +74,7 @@ class ScoreNet(nn.Module):
         e = F.linear(self.embed(torch.log(sigma.reshape(m)) / 4), w_e, first.bias)
         h = self.act(F.linear(v, w_u) + e[:, None, :])
         for layer in rest:
-            h = self.act(layer(h))
+            h = self.act(linear(h, layer.weight, layer.bias))
         return h
 
     def standardize(self, x: torch.Tensor) -> torch.Tensor:
