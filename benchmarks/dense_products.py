@@ -18,11 +18,13 @@ import hashlib
 import json
 import statistics
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
 import yaml
 
+import cldm
 import cldm.dm.dense as dense
 from cldm.config import load_study
 from cldm.dm.model import ScoreNet
@@ -110,7 +112,7 @@ def main() -> None:
     p = rng.choice([v.values for v in spec.role("train")], size=len(xy))
     cases = {"point": (xy, "score", next(iter(study.points.values())).training),
              "scan": (np.hstack([xy, p]), "conditioned", spec.training)}
-    result = {"products": products(), "forward": forward(), "steps": {}}
+    result = {"library": str(Path(cldm.__file__).parent), "products": products(), "forward": forward(), "steps": {}}
     for name, (rows, family, settings) in cases.items():
         times = {True: [], False: []}
         for _ in range(a.repeats):  # alternating: both see the same load

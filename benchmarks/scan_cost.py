@@ -11,16 +11,21 @@ with the scan's ensemble K, steps and number of training values (a scan of confi
 default) and the per-point steps of the study's training settings.
 
     .venv/bin/python benchmarks/scan_cost.py [--steps 400] [--repeats 3] [--config config/scan.yaml] [--scan bscan]
+
+`library` in the output names the cldm that ran: from a second git worktree that shares main's .venv,
+the editable install imports main's unless PYTHONPATH names the worktree.
 """
 
 import argparse
 import json
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
 import yaml
 
+import cldm
 from cldm.config import load_study
 from cldm.dm.train import train
 from cldm.job import keep_freed_memory
@@ -58,6 +63,7 @@ def main() -> None:
     n_train, k = len(spec.role("train")), spec.training.ensemble
     tp, tc = float(np.median(t_point)), float(np.median(t_cond))
     print(json.dumps(dict(
+        library=str(Path(cldm.__file__).parent),  # which cldm ran: a second worktree imports main's through the editable install
         per_point_step_s=tp, conditioned_step_s=tc, step_ratio=tc / tp,
         training_values=n_train, ensemble=k, conditioned_steps=spec.training.steps, per_point_steps=point.steps,
         per_point_ensemble=point.ensemble,
