@@ -151,7 +151,7 @@ def conditioned_loss_and_grad(model: ConditionedScoreNet, rows: torch.Tensor, t:
         per_level = da.view(m, -1, da.shape[-1]).sum(1)
         grads[first.weight] = torch.cat([(fv.view(rows_n, model.inputs).T @ da).T, per_level.T @ e], dim=1)  # 8x faster than da.T @ v
         grads[first.bias] = per_level.sum(0)
-        add_features_grad(dv, v, (w_u.T @ da.T).T.view(m, -1, model.inputs))  # 3.5x faster than da @ w_u
+        add_features_grad(dv, v, (da @ w_u).view(m, -1, model.inputs))
         # back through v = C^-1 x: to C
         d11.sub_(dv[..., 1] * v1 / c11)
         dv0 = dv[..., 0] - dv[..., 1] * c10 / c11
