@@ -13,7 +13,8 @@ F = W_o h_K + b_o (phi the LeakyReLU), ScoreNet's score is s = -x / c^2 + F / (s
 and backpropagation through the layers: dL/dW_k = delta_k^T h_{k-1}, dL/db_k = sum_rows delta_k,
 delta_k = phi'(a_k) * (W_{k+1}^T delta_{k+1}) (phi' read from h_k = phi(a_k): phi is monotone), and
 the embedding's part summed over each block's rows before its product with e(sigma). Each
-activation is computed in place and kept for the backward pass; no graph is recorded.
+activation is computed in place and kept for the backward pass; no graph is recorded. The hidden
+layers' float32 products run by oneDNN (`cldm.dm.dense`: 2x MKL's on this CPU, the same bits).
 """
 
 from __future__ import annotations

@@ -22,8 +22,9 @@ dL/dbeta_lb the sums of delta_l a_l and delta_l over block b's rows), the featur
 W_u^T dL/da_1 term by term, the cubes' part times v^2) and C^-1 (to C), the per-row
 terms summed over each block, then back through the per-block terms to their weights. The hidden
 layers' backward products run in `backward`'s precision as in `cldm.dm.backprop` (the scan sets
-float32: in bfloat16 its tails came out worse, docs/scans.md). Per row (gathers and scatters of
-each row's value) the step cost 1.7x more, with autograd for the per-block terms 1.2x more.
+float32: in bfloat16 its tails came out worse, docs/scans.md), the float32 ones (the forward
+pass's, the deltas') by oneDNN (`cldm.dm.dense`). Per row (gathers and scatters of each row's
+value) the step cost 1.7x more, with autograd for the per-block terms 1.2x more.
 """
 
 from __future__ import annotations
