@@ -8,7 +8,6 @@ import torch
 import cldm.dm.dense as dense
 from cldm.dm.backprop import dsm_loss_and_grad
 from cldm.dm.conditioned_backprop import conditioned_loss_and_grad
-from cldm.dm.field_backprop import field_loss_and_grad
 from cldm.dm.model import ScoreNet
 from cldm.dm.sde import VESDE
 from helpers import gradients
@@ -78,19 +77,8 @@ def _conditioned_step(monkeypatch, fast: bool):
     return gradients(net, conditioned_loss_and_grad, x, t, noise, torch.float32), calls
 
 
-def _field_step(monkeypatch, fast: bool):
-    from test_field_backprop import _net
-
-    net = _net((32, 32, 32), 2, dtype=torch.float32)
-    gen = torch.Generator().manual_seed(2)
-    u, noise = torch.randn(2048, 16, generator=gen), torch.randn(2048, 16, generator=gen)
-    t = torch.rand(64, generator=gen) * 0.9 + 0.05
-    calls = _counting(monkeypatch) if fast else monkeypatch.setattr(dense, "_ONEDNN", None)
-    return gradients(net, field_loss_and_grad, u, t, noise, torch.float32), calls
-
-
 @needs_onednn
-@pytest.mark.parametrize("step", [_score_step, _conditioned_step, _field_step])
+@pytest.mark.parametrize("step", [_score_step, _conditioned_step])
 def test_the_steps_by_hand_take_their_float32_products_from_onednn_with_addmms_numbers(monkeypatch, step):
     """Each hidden layer's forward product and each delta's product with a weight (float32 backward)
     goes through oneDNN, and the loss and gradients are those of the step with addmm everywhere, up
@@ -105,7 +93,7 @@ def test_the_steps_by_hand_take_their_float32_products_from_onednn_with_addmms_n
 
 
 @needs_onednn
-@pytest.mark.parametrize("kind", ["score", "conditioned", "field"])
+@pytest.mark.parametrize("kind", ["score", "conditioned"])
 def test_the_networks_evaluate_by_onednn_without_a_graph_and_by_addmm_with_one(monkeypatch, kind):
     """What the samplers call (a forward pass without a graph) runs its hidden layers by oneDNN with
     addmm's numbers; with a graph (autograd's training, the energy model's score) by addmm, so that
@@ -114,16 +102,11 @@ def test_the_networks_evaluate_by_onednn_without_a_graph_and_by_addmm_with_one(m
         torch.manual_seed(0)
         net, u = ScoreNet(VESDE(25.0), torch.zeros(2), torch.eye(2), (64, 64, 64), 16), torch.randn(4096, 2)
         args = ()
-    elif kind == "conditioned":
+    else:
         from test_conditioned_backprop import _net
 
         net, u = _net((64, 64, 64), dtype=torch.float32), torch.randn(4096, 2)
         args = (torch.full((1, 1), 0.3),)
-    else:
-        from test_field_backprop import _net
-
-        net, u = _net((32, 32, 32), 2, dtype=torch.float32), torch.randn(512, 16)
-        args = ()
     t = torch.tensor(0.3)
     with torch.no_grad():
         calls = _counting(monkeypatch)
@@ -135,3 +118,21 @@ def test_the_networks_evaluate_by_onednn_without_a_graph_and_by_addmm_with_one(m
     calls = _counting(monkeypatch)
     net(u, t, *args).square().sum().backward()
     assert not calls and all(p.grad is not None for p in net.parameters() if p.requires_grad)
+
+
+@needs_onednn
+def test_the_field_network_keeps_addmm(monkeypatch):
+    """Its products at 64 channels (5 x 64 inputs) round differently by oneDNN, and the quartic
+    chain's numbers of record would be a new draw (docs/accuracy.md): its step and forward pass
+    keep addmm."""
+    from cldm.dm.field_backprop import field_loss_and_grad
+    from test_field_backprop import _net
+
+    net = _net((64, 64, 64), 2, dtype=torch.float32)
+    gen = torch.Generator().manual_seed(2)
+    u, noise = torch.randn(512, 16, generator=gen), torch.randn(512, 16, generator=gen)
+    calls = _counting(monkeypatch)
+    gradients(net, field_loss_and_grad, u, torch.rand(8, generator=gen) * 0.9 + 0.05, noise, torch.float32)
+    with torch.no_grad():
+        net(u, torch.tensor(0.3))
+    assert not calls

@@ -26,7 +26,6 @@ import torch
 import torch.nn.functional as F
 
 from cldm.dm.backprop import Levels, backward_weights, levels
-from cldm.dm.dense import linear
 from cldm.dm.field_model import FieldScoreNet
 
 
@@ -65,7 +64,7 @@ def field_loss_and_grad(model: FieldScoreNet, u: torch.Tensor, t: torch.Tensor |
         ins, pres = [], []
         for conv, bias in zip(model.convs, biases):
             nb = model._neighbours(h)
-            a = linear(nb.view(-1, nb.shape[-1]), conv.weight, conv.bias).view(m, -1, sites, conv.out_features)
+            a = torch.addmm(conv.bias, nb.view(-1, nb.shape[-1]), conv.weight.T).view(m, -1, sites, conv.out_features)
             a.add_(bias[:, None, None, :])
             ins.append(nb)
             pres.append(a)

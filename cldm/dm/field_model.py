@@ -34,7 +34,6 @@ import torch
 from torch import nn
 
 from cldm import CldmError
-from cldm.dm.dense import linear
 from cldm.dm.model import GaussianFourierProjection
 from cldm.dm.sde import VESDE
 
@@ -165,7 +164,7 @@ class FieldScoreNet(nn.Module):
         biases = self.time(self.embed(torch.log(sigma.reshape(m)) / 4)).split(self.channels, dim=-1)
         h = v / scale
         for conv, bias in zip(self.convs, biases):
-            h = self.act(linear(self._neighbours(h), conv.weight, conv.bias) + bias[:, None, None, :])
+            h = self.act(conv(self._neighbours(h)) + bias[:, None, None, :])
         return (-v / scale**2 + self.out(self._neighbours(h)) / (sigma * scale)).reshape(u.shape)
 
     def whitening(self, sites: int) -> tuple[torch.Tensor, torch.Tensor, np.ndarray]:
