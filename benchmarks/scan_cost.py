@@ -8,7 +8,9 @@ the same synthetic data and the scan's training settings, and gives the ratio of
     cost(cDM) / cost(per point) = (K steps_cond t_cond) / (n_train K steps_point t_point)
 
 with the scan's ensemble K, steps and number of training values (a scan of config/scan.yaml by
-default) and the per-point steps of the study's training settings.
+default) and the per-point steps of the study's training settings. `cost_ratio` is that of the
+median step times; `cost_ratio_of_repeats` the smallest and largest of each repeat's pair of blocks
+(the machine's spread: the ratio has moved between 0.95 and 1.06 from run to run on this host).
 
     .venv/bin/python benchmarks/scan_cost.py [--steps 400] [--repeats 3] [--config config/scan.yaml] [--scan bscan]
 
@@ -62,12 +64,14 @@ def main() -> None:
         t_cond.append(step_time(np.hstack([xy, p]), "conditioned", spec.training, a.steps))
     n_train, k = len(spec.role("train")), spec.training.ensemble
     tp, tc = float(np.median(t_point)), float(np.median(t_cond))
+    scale = (k * spec.training.steps) / (n_train * point.ensemble * point.steps)
+    pairs = [scale * c / q for q, c in zip(t_point, t_cond)]  # each repeat's two blocks, run back to back
     print(json.dumps(dict(
         library=str(Path(cldm.__file__).parent),  # which cldm ran: a second worktree imports main's through the editable install
         per_point_step_s=tp, conditioned_step_s=tc, step_ratio=tc / tp,
         training_values=n_train, ensemble=k, conditioned_steps=spec.training.steps, per_point_steps=point.steps,
         per_point_ensemble=point.ensemble,
-        cost_ratio=(k * spec.training.steps * tc) / (n_train * point.ensemble * point.steps * tp),
+        cost_ratio=scale * tc / tp, cost_ratio_of_repeats=[min(pairs), max(pairs)],
     ), indent=2))
 
 
