@@ -124,8 +124,8 @@ def test_a_spread_shared_by_a_scans_values_covers_where_four_members_alone_do_no
         e = [rng.normal(0, tau, 4) + rng.normal(0, 0.1, 4) for _ in range(10)]
         rho = shared_spread(e, [s] * 10, [1.0] * 10)
         for ev in e:
-            hits["shared"] += abs(random_effects(ev, s, tau2=rho)["mean"]) < random_effects(ev, s, tau2=rho)["err"]
-            hits["own"] += abs(random_effects(ev, s)["mean"]) < random_effects(ev, s)["err"]
+            for name, pooled in (("shared", random_effects(ev, s, tau2=rho)), ("own", random_effects(ev, s))):
+                hits[name] += abs(pooled["mean"]) < pooled["err"]
     shared, own = hits["shared"] / 3000, hits["own"] / 3000
     assert 0.65 < shared < 0.71 and own < shared - 0.05, hits
 

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import torch
 
-_ONEDNN = getattr(getattr(torch.ops, "mkldnn", None), "_linear_pointwise", None) if torch.backends.mkldnn.is_available() else None
+_ONEDNN = (getattr(getattr(torch.ops, "mkldnn", None), "_linear_pointwise", None)
+           if torch.backends.mkldnn.is_available() else None)
 
 
 def onednn(x: torch.Tensor, weight: torch.Tensor) -> bool:
